@@ -1,0 +1,1 @@
+"""ketacare: supervised ketamine therapy clinic system."""

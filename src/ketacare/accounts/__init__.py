@@ -1,0 +1,1 @@
+"""Clinics, users and roles, sessions, MFA, API tokens and login throttling."""

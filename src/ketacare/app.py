@@ -1,0 +1,80 @@
+"""create_app(settings): the web pages, the JSON API under /api/v1, and health checks."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.responses import JSONResponse
+
+from ketacare.accounts import views as accounts_views
+from ketacare.audit import views as audit_views
+from ketacare.config import Settings, get_settings
+from ketacare.kit.db.engine import make_engine, make_session_factory
+from ketacare.kit.db.session import DbSession
+from ketacare.kit.web import errors
+from ketacare.kit.web.csrf import csrf_protect
+from ketacare.kit.web.middleware import SecurityMiddleware
+from ketacare.patients import api as patients_api
+from ketacare.patients import views as patients_views
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="ketacare",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(csrf_protect)],
+    )
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+
+    static = Path(str(resources.files("ketacare.kit.web").joinpath("static")))
+    app.mount("/static", StaticFiles(directory=static), name="static")
+    app.include_router(_health_router())
+    app.include_router(accounts_views.router)
+    app.include_router(audit_views.router)
+    app.include_router(patients_views.router)
+    app.mount("/api/v1", _api(app))
+    errors.install(app)
+    app.add_middleware(SecurityMiddleware, settings=settings)
+    return app
+
+
+def _api(parent: FastAPI) -> FastAPI:
+    """The JSON API as its own sub-application, so its OpenAPI lists only API routes."""
+    api = FastAPI(
+        title="ketacare API",
+        version="1",
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(csrf_protect)],
+        description="Authenticate with a personal API token (`Authorization: Bearer kct_...`) "
+        "or a browser session plus the `X-CSRF-Token` header.",
+    )
+    api.state.settings = parent.state.settings
+    api.state.engine = parent.state.engine
+    api.state.session_factory = parent.state.session_factory
+    api.include_router(patients_api.router)
+    errors.install(api)
+    return api
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/healthz")
+    def healthz(db: DbSession) -> JSONResponse:
+        db.execute(text("SELECT 1"))
+        return JSONResponse({"status": "ok"})
+
+    return router

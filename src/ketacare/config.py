@@ -1,0 +1,78 @@
+"""Settings: the only place that reads the environment (prefix ``KETACARE_``)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+_INSECURE_SECRETS = {"", "changethis", "secret", "ketacare"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KETACARE_", env_file=".env", extra="ignore")
+
+    env: Environment = "development"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    secret_key: SecretStr = SecretStr("")
+
+    session_idle_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=72)
+    login_account_max_failures: int = Field(default=5, ge=1, le=100)
+    login_ip_max_failures: int = Field(default=30, ge=1, le=10_000)
+    login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    password_min_length: int = Field(default=12, ge=8, le=64)
+    argon2_time_cost: int = Field(default=3, ge=1, le=10)
+    argon2_memory_kib: int = Field(default=64 * 1024, ge=8 * 1024, le=1024 * 1024)
+    cookie_secure: bool | None = None
+    """``None`` means: Secure everywhere except plain-http development."""
+
+    @model_validator(mode="after")
+    def _fill_defaults_and_refuse_insecure(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'ketacare.db'}"
+        secret = self.secret_key.get_secret_value()
+        if self.env == "production":
+            if secret in _INSECURE_SECRETS or len(secret) < 32:
+                raise ValueError(
+                    "KETACARE_SECRET_KEY must be set to at least 32 random characters in production"
+                )
+            if self.cookie_secure is False:
+                raise ValueError("KETACARE_COOKIE_SECURE cannot be false in production")
+        elif not secret:
+            self.secret_key = SecretStr(_development_secret(self.data_dir))
+        return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _development_secret(data_dir: Path) -> str:
+    """A per-checkout random key kept in the data folder so development sessions survive restarts."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

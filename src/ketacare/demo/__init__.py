@@ -1,0 +1,1 @@
+"""A synthetic demo clinic. Every name, date and number here is made up."""

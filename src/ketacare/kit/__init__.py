@@ -1,0 +1,1 @@
+"""Shared infrastructure: database, security and web plumbing. No clinical rules here."""

@@ -1,0 +1,1 @@
+"""Database infrastructure: engine, sessions, the declarative base and column types."""

@@ -1,0 +1,59 @@
+"""Declarative base, naming convention and the mixins every clinical table shares."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, MetaData, String, Text, Uuid
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from ketacare.kit.db.types import UTCDateTime, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), uuid.UUID: Uuid()}
+
+
+class UUIDPrimaryKey:
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+class ClinicalRecord(UUIDPrimaryKey):
+    """Columns on every clinical row: tenant, creation and the OpenMRS-style void fields.
+
+    Rows are never deleted (database triggers refuse it); a wrong entry is voided with a reason.
+    """
+
+    @declared_attr
+    def clinic_id(cls) -> Mapped[uuid.UUID]:
+        return mapped_column(ForeignKey("clinics.id"), index=True)
+
+    @declared_attr
+    def created_by(cls) -> Mapped[uuid.UUID]:
+        return mapped_column(ForeignKey("users.id"))
+
+    @declared_attr
+    def voided_by(cls) -> Mapped[uuid.UUID | None]:
+        return mapped_column(ForeignKey("users.id"))
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
+
+
+def short_text(length: int = 200) -> String:
+    return String(length)

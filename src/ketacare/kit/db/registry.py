@@ -1,0 +1,14 @@
+"""Every model module, imported once, so metadata and mappers know all tables."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+
+def metadata() -> MetaData:
+    from ketacare.accounts import models as _accounts  # noqa: F401
+    from ketacare.audit import models as _audit  # noqa: F401
+    from ketacare.kit.db.base import Base
+    from ketacare.patients import models as _patients  # noqa: F401
+
+    return Base.metadata

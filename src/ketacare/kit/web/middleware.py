@@ -1,0 +1,71 @@
+"""Pure ASGI middleware: security headers on every response and the CSRF seed cookie."""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ketacare.config import Settings
+from ketacare.kit.web.cookies import cookie_options, csrf_cookie_name
+from ketacare.kit.web.csrf import new_seed
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+class SecurityMiddleware:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.cookie_name = csrf_cookie_name(settings)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        seed = self._existing_seed(scope)
+        fresh_seed = seed is None
+        scope.setdefault("state", {})["csrf_seed"] = seed or new_seed()
+        is_static = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["content-security-policy"] = CSP
+                headers["x-content-type-options"] = "nosniff"
+                headers["x-frame-options"] = "DENY"
+                headers["referrer-policy"] = "no-referrer"
+                headers["cross-origin-opener-policy"] = "same-origin"
+                headers["permissions-policy"] = "camera=(), microphone=(), geolocation=()"
+                if not is_static:
+                    headers["cache-control"] = "no-store"
+                if self.settings.secure_cookies:
+                    headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+                if fresh_seed:
+                    headers.append("set-cookie", self._seed_cookie(scope["state"]["csrf_seed"]))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _existing_seed(self, scope: Scope) -> str | None:
+        for name, value in scope.get("headers", []):
+            if name == b"cookie":
+                jar: SimpleCookie = SimpleCookie()
+                try:
+                    jar.load(value.decode("latin-1"))
+                except Exception:  # noqa: BLE001 - a malformed cookie header just gets a new seed
+                    return None
+                if self.cookie_name in jar:
+                    return jar[self.cookie_name].value
+        return None
+
+    def _seed_cookie(self, seed: str) -> str:
+        options = cookie_options(self.settings)
+        parts = [f"{self.cookie_name}={seed}", f"Path={options['path']}", "HttpOnly", "SameSite=Lax"]
+        if options["secure"]:
+            parts.append("Secure")
+        return "; ".join(parts)

@@ -1,0 +1,1 @@
+"""Patients: registration, demographics with amendment history, measurements, allergies, diagnoses."""

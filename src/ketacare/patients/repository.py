@@ -1,0 +1,90 @@
+"""All SQL for patients. Every statement starts from the actor's clinic: other clinics do not exist."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TypeVar
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from ketacare.kit.actor import Actor
+from ketacare.kit.db.base import ClinicalRecord
+from ketacare.patients.models import Allergy, BodyMeasurement, Diagnosis, Patient, PatientRevision
+
+RecordT = TypeVar("RecordT", bound=ClinicalRecord)
+
+
+class PatientRepository:
+    def __init__(self, session: Session, actor: Actor) -> None:
+        if actor.clinic_id is None:
+            raise PermissionError("patient data is only reachable from within a clinic")
+        self.session = session
+        self.clinic_id: uuid.UUID = actor.clinic_id
+
+    def _readable(self, model: type[RecordT]) -> Select[tuple[RecordT]]:
+        return select(model).where(
+            model.clinic_id == self.clinic_id,  # type: ignore[arg-type]
+            model.voided_at.is_(None),
+        )
+
+    def add(self, row: object) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def get(self, patient_id: uuid.UUID) -> Patient | None:
+        return self.session.scalars(self._readable(Patient).where(Patient.id == patient_id)).first()
+
+    def by_mrn(self, mrn: str) -> Patient | None:
+        return self.session.scalars(self._readable(Patient).where(Patient.mrn == mrn)).first()
+
+    def mrn_taken(self, mrn: str) -> bool:
+        """Voided patients keep their number: MRNs are never reused."""
+        statement = select(Patient.id).where(Patient.clinic_id == self.clinic_id, Patient.mrn == mrn)
+        return self.session.scalar(statement) is not None
+
+    def count_all(self) -> int:
+        statement = select(func.count()).where(Patient.clinic_id == self.clinic_id)
+        return self.session.scalar(statement) or 0
+
+    def search(self, text: str, limit: int, offset: int) -> tuple[list[Patient], int]:
+        statement = self._readable(Patient)
+        for word in text.split():
+            pattern = f"%{word}%"
+            statement = statement.where(
+                or_(
+                    Patient.family_name.ilike(pattern),
+                    Patient.given_name.ilike(pattern),
+                    Patient.mrn.ilike(pattern),
+                )
+            )
+        total = self.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        rows = self.session.scalars(
+            statement.order_by(Patient.family_name, Patient.given_name, Patient.mrn)
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows), total
+
+    def revisions(self, patient_id: uuid.UUID) -> list[PatientRevision]:
+        statement = self._readable(PatientRevision).where(PatientRevision.patient_id == patient_id)
+        return list(self.session.scalars(statement.order_by(PatientRevision.revision.desc())))
+
+    def measurements(self, patient_id: uuid.UUID) -> list[BodyMeasurement]:
+        statement = self._readable(BodyMeasurement).where(BodyMeasurement.patient_id == patient_id)
+        return list(self.session.scalars(statement.order_by(BodyMeasurement.measured_at.desc())))
+
+    def allergies(self, patient_id: uuid.UUID) -> list[Allergy]:
+        statement = self._readable(Allergy).where(Allergy.patient_id == patient_id)
+        return list(self.session.scalars(statement.order_by(Allergy.created_at)))
+
+    def diagnoses(self, patient_id: uuid.UUID) -> list[Diagnosis]:
+        statement = self._readable(Diagnosis).where(Diagnosis.patient_id == patient_id)
+        return list(self.session.scalars(statement.order_by(Diagnosis.created_at)))
+
+    def record_of(self, model: type[RecordT], patient_id: uuid.UUID, record_id: uuid.UUID) -> RecordT | None:
+        statement = self._readable(model).where(
+            model.id == record_id,
+            model.patient_id == patient_id,  # type: ignore[attr-defined]
+        )
+        return self.session.scalars(statement).first()
