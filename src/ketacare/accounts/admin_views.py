@@ -23,8 +23,14 @@ Admin = Annotated[Actor, Depends(RequireRole("admin"))]
 
 def _page(request: Request, db: DbSession, actor: Actor, **extra: object) -> Response:
     status = 422 if extra.get("errors") else 200
-    context = {"users": service.users_of_clinic(db, actor), "roles": ROLES,
-               "role_labels": ROLE_LABELS, "form": {}, "errors": {}, **extra}
+    context = {
+        "users": service.users_of_clinic(db, actor),
+        "roles": ROLES,
+        "role_labels": ROLE_LABELS,
+        "form": {},
+        "errors": {},
+        **extra,
+    }
     return render(request, "accounts/users.html", context, status_code=status)
 
 
@@ -37,9 +43,16 @@ def users_page(request: Request, db: DbSession, actor: Admin) -> Response:
 def create_user(request: Request, db: DbSession, actor: Admin, form: FormData) -> Response:
     clinic = service.clinic_of(db, actor)
     try:
-        service.create_user(db, settings_of(request), actor, clinic,
-                            email=form.get("email", ""), full_name=form.get("full_name", ""),
-                            role=form.get("role", ""), password=form.get("password", ""))
+        service.create_user(
+            db,
+            settings_of(request),
+            actor,
+            clinic,
+            email=form.get("email", ""),
+            full_name=form.get("full_name", ""),
+            role=form.get("role", ""),
+            password=form.get("password", ""),
+        )
     except InvalidInput as invalid:
         safe_form = {key: value for key, value in form.items() if key != "password"}
         return _page(request, db, actor, errors=invalid.by_field(), form=safe_form)

@@ -88,7 +88,7 @@ def get_actor(request: Request, auth: CurrentAuth) -> Actor:
 CurrentActor = Annotated[Actor, Depends(get_actor)]
 
 
-def RequireRole(*roles: str) -> Callable[[Actor], Actor]:  # noqa: N802 - reads as a type in routes
+def RequireRole(*roles: str) -> Callable[[Actor], Actor]:
     """A dependency that lets only the named roles through and yields the actor."""
 
     def check(actor: CurrentActor) -> Actor:

@@ -60,7 +60,9 @@ class AccountsRepository:
 
     # API tokens
     def api_token_by_hash(self, token_hash: str) -> ApiToken | None:
-        return self.session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
+        return self.session.scalars(
+            select(ApiToken).where(ApiToken.token_hash == token_hash)
+        ).first()
 
     def api_tokens_of(self, user_id: uuid.UUID) -> list[ApiToken]:
         return list(
@@ -77,19 +79,25 @@ class AccountsRepository:
             )
         )
         start = max(since, last_success) if last_success else since
-        return self.session.scalar(
-            select(func.count()).where(
-                LoginAttempt.email == email,
-                LoginAttempt.succeeded.is_(False),
-                LoginAttempt.attempted_at > start,
+        return (
+            self.session.scalar(
+                select(func.count()).where(
+                    LoginAttempt.email == email,
+                    LoginAttempt.succeeded.is_(False),
+                    LoginAttempt.attempted_at > start,
+                )
             )
-        ) or 0
+            or 0
+        )
 
     def recent_failures_from_ip(self, ip: str, since: datetime) -> int:
-        return self.session.scalar(
-            select(func.count()).where(
-                LoginAttempt.ip == ip,
-                LoginAttempt.succeeded.is_(False),
-                LoginAttempt.attempted_at > since,
+        return (
+            self.session.scalar(
+                select(func.count()).where(
+                    LoginAttempt.ip == ip,
+                    LoginAttempt.succeeded.is_(False),
+                    LoginAttempt.attempted_at > since,
+                )
             )
-        ) or 0
+            or 0
+        )

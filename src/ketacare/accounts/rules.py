@@ -52,9 +52,7 @@ class ThrottlePolicy:
     window: timedelta
 
 
-def throttle_reason(
-    policy: ThrottlePolicy, account_failures: int, ip_failures: int
-) -> str | None:
+def throttle_reason(policy: ThrottlePolicy, account_failures: int, ip_failures: int) -> str | None:
     """Whether to refuse an attempt before checking the password (NIST 800-63B 5.2.2)."""
     if account_failures >= policy.account_max_failures:
         return "account"

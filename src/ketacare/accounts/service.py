@@ -5,17 +5,22 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import timedelta
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
 from ketacare.accounts import mfa
 from ketacare.accounts.models import ApiToken, Clinic, LoginAttempt, User, UserSession
 from ketacare.accounts.repository import AccountsRepository
-from ketacare.accounts.rules import ROLES, SessionTimes, ThrottlePolicy, session_expired
+from ketacare.accounts.rules import (
+    ROLES,
+    SessionTimes,
+    ThrottlePolicy,
+    session_expired,
+    throttle_reason,
+)
 from ketacare.accounts.rules import mfa_required as policy_requires_mfa
-from ketacare.accounts.rules import throttle_reason
 from ketacare.audit import service as audit
 from ketacare.config import Settings
 from ketacare.kit.actor import Actor
@@ -166,7 +171,9 @@ def _throttle(session: Session, settings: Settings, email: str, ip: str) -> str 
     repository = AccountsRepository(session)
     window = timedelta(minutes=settings.login_window_minutes)
     since = utcnow() - window
-    policy = ThrottlePolicy(settings.login_account_max_failures, settings.login_ip_max_failures, window)
+    policy = ThrottlePolicy(
+        settings.login_account_max_failures, settings.login_ip_max_failures, window
+    )
     return throttle_reason(
         policy,
         repository.recent_failures_for_account(email, since),
@@ -184,26 +191,42 @@ def log_in(
     throttled = _throttle(session, settings, email, ip)
     if throttled:
         repository.add(LoginAttempt(email=email, ip=ip, succeeded=False))
-        audit.record(session, anonymous, "login", "user", outcome="throttled",
-                     details={"by": throttled})
+        audit.record(
+            session, anonymous, "login", "user", outcome="throttled", details={"by": throttled}
+        )
         raise LoginRefused("throttled")
     user = repository.user_by_email(email)
     checker = passwords(settings)
     valid = checker.verify(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
         repository.add(LoginAttempt(email=email, ip=ip, succeeded=False))
-        audit.record(session, anonymous, "login", "user", user.id if user else None,
-                     clinic_id=user.clinic_id if user else None, outcome="failure")
+        audit.record(
+            session,
+            anonymous,
+            "login",
+            "user",
+            user.id if user else None,
+            clinic_id=user.clinic_id if user else None,
+            outcome="failure",
+        )
         raise LoginRefused("invalid")
     if checker.needs_rehash(user.password_hash):
         user.password_hash = checker.hash(password)
     repository.add(LoginAttempt(email=email, ip=ip, succeeded=True))
-    needs_mfa = user.mfa_enrolled or policy_requires_mfa(user.role, user.clinic.mfa_required_for_all)
+    needs_mfa = user.mfa_enrolled or policy_requires_mfa(
+        user.role, user.clinic.mfa_required_for_all
+    )
     token = _open_session(session, settings, user, ip, user_agent, mfa_satisfied=not needs_mfa)
     next_step = "done" if not needs_mfa else ("mfa" if user.mfa_enrolled else "enrol")
-    audit.record(session, actor_for(user, ip), "login", "user", user.id,
-                 outcome="success" if next_step == "done" else "password_ok",
-                 details={"next": next_step})
+    audit.record(
+        session,
+        actor_for(user, ip),
+        "login",
+        "user",
+        user.id,
+        outcome="success" if next_step == "done" else "password_ok",
+        details={"next": next_step},
+    )
     return LoginOutcome(user, token, next_step)
 
 
@@ -240,12 +263,15 @@ def resolve_session(
 ) -> UserSession | None:
     """The live session for a cookie, or None when unknown, expired, revoked or disabled."""
     repository = AccountsRepository(session)
-    found = repository.session_by_token_hash(token_hash(settings.secret_key.get_secret_value(), token))
+    found = repository.session_by_token_hash(
+        token_hash(settings.secret_key.get_secret_value(), token)
+    )
     if found is None or not found.user.is_active:
         return None
     now = utcnow()
-    times = SessionTimes(found.created_at, found.last_seen_at, found.absolute_expires_at,
-                         found.revoked_at)
+    times = SessionTimes(
+        found.created_at, found.last_seen_at, found.absolute_expires_at, found.revoked_at
+    )
     if session_expired(times, now, timedelta(minutes=settings.session_idle_minutes)):
         return None
     if touch:
@@ -265,7 +291,9 @@ def verify_mfa_code(
     user = user_session.user
     email = user.email
     if _throttle(session, settings, email, ip):
-        audit.record(session, actor_for(user, ip), "login.mfa", "user", user.id, outcome="throttled")
+        audit.record(
+            session, actor_for(user, ip), "login.mfa", "user", user.id, outcome="throttled"
+        )
         return None
     assert user.totp_secret_encrypted is not None
     secret = mfa.decrypt_secret(settings, user.totp_secret_encrypted)
@@ -314,14 +342,18 @@ def confirm_mfa_enrolment(
 # API tokens ----------------------------------------------------------------------------------
 
 
-def create_api_token(session: Session, settings: Settings, user: User, name: str,
-                     actor: Actor) -> tuple[ApiToken, str]:
+def create_api_token(
+    session: Session, settings: Settings, user: User, name: str, actor: Actor
+) -> tuple[ApiToken, str]:
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidInput.one("name", "is required, at most 100 characters", max_length=100)
     raw = new_token("kct")
-    row = ApiToken(user_id=user.id, name=name,
-                   token_hash=token_hash(settings.secret_key.get_secret_value(), raw))
+    row = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=token_hash(settings.secret_key.get_secret_value(), raw),
+    )
     AccountsRepository(session).add(row)
     audit.record(session, actor, "api_token.create", "api_token", row.id, clinic_id=user.clinic_id)
     return row, raw

@@ -8,8 +8,14 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from ketacare.accounts import mfa, service
+from ketacare.accounts.deps import (
+    CurrentActor,
+    CurrentAuth,
+    client_ip,
+    pending_session,
+    settings_of,
+)
 from ketacare.accounts.models import UserSession
-from ketacare.accounts.deps import CurrentActor, CurrentAuth, client_ip, pending_session, settings_of
 from ketacare.accounts.rules import ROLE_LABELS
 from ketacare.kit.db.session import DbSession
 from ketacare.kit.errors import InvalidInput
@@ -39,7 +45,7 @@ def home(auth: CurrentAuth) -> Response:
 
 
 @router.get("/login")
-def login_page(request: Request, next: str | None = None) -> Response:  # noqa: A002
+def login_page(request: Request, next: str | None = None) -> Response:
     return render(request, "accounts/login.html", {"next": _safe_next(next), "email": ""})
 
 
@@ -48,11 +54,20 @@ def login(request: Request, db: DbSession, form: FormData) -> Response:
     settings = settings_of(request)
     email, target = form.get("email", ""), _safe_next(form.get("next"))
     try:
-        outcome = service.log_in(db, settings, email, form.get("password", ""), client_ip(request),
-                                 request.headers.get("user-agent", ""))
+        outcome = service.log_in(
+            db,
+            settings,
+            email,
+            form.get("password", ""),
+            client_ip(request),
+            request.headers.get("user-agent", ""),
+        )
     except service.LoginRefused as refused:
-        message = ("Too many failed attempts. Wait a few minutes and try again."
-                   if refused.reason == "throttled" else "E-mail or password is not correct.")
+        message = (
+            "Too many failed attempts. Wait a few minutes and try again."
+            if refused.reason == "throttled"
+            else "E-mail or password is not correct."
+        )
         status = 429 if refused.reason == "throttled" else 401
         context = {"error": message, "email": email, "next": target}
         return render(request, "accounts/login.html", context, status_code=status)
@@ -72,8 +87,9 @@ def mfa_submit(request: Request, db: DbSession, form: FormData) -> Response:
     user_session = pending_session(request, db)
     if user_session is None or not user_session.user.mfa_enrolled:
         return RedirectResponse("/login", 303)
-    token = service.verify_mfa_code(db, settings_of(request), user_session, form.get("code", ""),
-                                    client_ip(request))
+    token = service.verify_mfa_code(
+        db, settings_of(request), user_session, form.get("code", ""), client_ip(request)
+    )
     if token is None:
         context = {"error": "That code is not valid (or was already used). Try the next one."}
         return render(request, "accounts/mfa.html", context, status_code=401)
@@ -90,12 +106,21 @@ def enrol_page(request: Request, db: DbSession) -> Response:
     return _enrol_form(request, db, user_session)
 
 
-def _enrol_form(request: Request, db: DbSession, user_session: UserSession,
-                error: str | None = None, status_code: int = 200) -> Response:
+def _enrol_form(
+    request: Request,
+    db: DbSession,
+    user_session: UserSession,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     secret = service.start_mfa_enrolment(db, settings_of(request), user_session)
     uri = mfa.provisioning_uri(secret, user_session.user.email)
-    context = {"secret": secret, "qr_svg": mfa.qr_svg(uri), "error": error,
-               "required": not user_session.mfa_satisfied}
+    context = {
+        "secret": secret,
+        "qr_svg": mfa.qr_svg(uri),
+        "error": error,
+        "required": not user_session.mfa_satisfied,
+    }
     return render(request, "accounts/enrol.html", context, status_code=status_code)
 
 
@@ -105,8 +130,9 @@ def enrol_submit(request: Request, db: DbSession, form: FormData) -> Response:
     if user_session is None:
         return RedirectResponse("/login", 303)
     try:
-        token = service.confirm_mfa_enrolment(db, settings_of(request), user_session,
-                                              form.get("code", ""), client_ip(request))
+        token = service.confirm_mfa_enrolment(
+            db, settings_of(request), user_session, form.get("code", ""), client_ip(request)
+        )
     except InvalidInput as invalid:
         return _enrol_form(request, db, user_session, invalid.by_field()["code"], 422)
     return _with_session_cookie(RedirectResponse("/", 303), request, token)
@@ -125,17 +151,22 @@ def logout(request: Request, db: DbSession) -> Response:
 @router.get("/account")
 def account_page(request: Request, db: DbSession, auth: CurrentAuth) -> Response:
     tokens = service.api_tokens_of(db, auth.user)
-    return render(request, "accounts/account.html",
-                  {"tokens": tokens, "role_label": ROLE_LABELS[auth.user.role]})
+    return render(
+        request,
+        "accounts/account.html",
+        {"tokens": tokens, "role_label": ROLE_LABELS[auth.user.role]},
+    )
 
 
 @router.post("/account/tokens")
-def create_token(request: Request, db: DbSession, auth: CurrentAuth, actor: CurrentActor,
-                 form: FormData) -> Response:
+def create_token(
+    request: Request, db: DbSession, auth: CurrentAuth, actor: CurrentActor, form: FormData
+) -> Response:
     context: dict[str, object] = {"role_label": ROLE_LABELS[auth.user.role]}
     try:
-        _, raw = service.create_api_token(db, settings_of(request), auth.user,
-                                          form.get("name", ""), actor)
+        _, raw = service.create_api_token(
+            db, settings_of(request), auth.user, form.get("name", ""), actor
+        )
         context["new_token"] = raw
         status = 201
     except InvalidInput as invalid:
@@ -146,7 +177,8 @@ def create_token(request: Request, db: DbSession, auth: CurrentAuth, actor: Curr
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(token_id: uuid.UUID, db: DbSession, auth: CurrentAuth,
-                 actor: CurrentActor) -> Response:
+def revoke_token(
+    token_id: uuid.UUID, db: DbSession, auth: CurrentAuth, actor: CurrentActor
+) -> Response:
     service.revoke_api_token(db, actor, auth.user, token_id)
     return RedirectResponse("/account", 303)

@@ -33,11 +33,15 @@ class AuditRepository:
     def lock_chain(self) -> None:
         """Serialise writers so every event links to the one before it."""
         if self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+            self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY}
+            )
         # SQLite: every transaction starts with BEGIN IMMEDIATE, which already serialises writers.
 
     def head(self) -> AuditEvent | None:
-        return self.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
+        return self.session.scalars(
+            select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)
+        ).first()
 
     def add(self, event: AuditEvent) -> None:
         self.session.add(event)
@@ -68,4 +72,6 @@ class AuditRepository:
         return list(rows), total
 
     def actions(self) -> list[str]:
-        return list(self.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+        return list(
+            self.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+        )

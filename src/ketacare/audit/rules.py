@@ -78,7 +78,9 @@ def verify_chain(events: Iterable[Mapping[str, Any]]) -> ChainReport:
         seq = int(event["seq"])
         if seq != expected_seq:
             what = "missing" if seq > expected_seq else "out of order"
-            return ChainReport(count, expected_prev, ChainBreak(seq, f"event {expected_seq} {what}"))
+            return ChainReport(
+                count, expected_prev, ChainBreak(seq, f"event {expected_seq} {what}")
+            )
         if event["prev_hash"] != expected_prev:
             reason = "does not follow the event before it (removed or reordered)"
             return ChainReport(count, expected_prev, ChainBreak(seq, reason))

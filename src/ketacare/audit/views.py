@@ -23,7 +23,11 @@ PAGE_SIZE = 50
 
 def _day_start(value: str | None) -> datetime | None:
     try:
-        return datetime.combine(datetime.strptime(value, "%Y-%m-%d").date(), time(), UTC) if value else None
+        return (
+            datetime.combine(datetime.strptime(value, "%Y-%m-%d").date(), time(), UTC)
+            if value
+            else None
+        )
     except ValueError:
         return None
 
@@ -42,15 +46,27 @@ def audit_log(
 ) -> Response:
     end = _day_start(until)
     where = AuditFilter(
-        clinic_id=actor.clinic_id, action=action or None, actor=who or None, patient_id=patient,
-        since=_day_start(since), until=end + timedelta(days=1) if end else None,
+        clinic_id=actor.clinic_id,
+        action=action or None,
+        actor=who or None,
+        patient_id=patient,
+        since=_day_start(since),
+        until=end + timedelta(days=1) if end else None,
     )
     events, total = service.search(db, where, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     service.record(db, actor, "audit.view", "audit_log", details={"page": page})
     context = {
-        "events": events, "total": total, "page": page,
-        "pages": max(1, -(-total // PAGE_SIZE)), "actions": service.known_actions(db),
-        "filters": {"action": action or "", "who": who or "", "patient": patient or "",
-                    "since": since or "", "until": until or ""},
+        "events": events,
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // PAGE_SIZE)),
+        "actions": service.known_actions(db),
+        "filters": {
+            "action": action or "",
+            "who": who or "",
+            "patient": patient or "",
+            "since": since or "",
+            "until": until or "",
+        },
     }
     return render(request, "audit/log.html", context)

@@ -34,7 +34,9 @@ def create_clinic(
             result = {"id": str(clinic.id), "name": clinic.name, "slug": clinic.slug}
     except InvalidInput as invalid:
         fail(str(invalid))
-    typer.echo(json.dumps(result) if as_json else f"created clinic {result['slug']} ({result['id']})")
+    typer.echo(
+        json.dumps(result) if as_json else f"created clinic {result['slug']} ({result['id']})"
+    )
 
 
 @user_app.command("create")
@@ -53,8 +55,14 @@ def create_user(
     try:
         with database(settings) as session:
             user = service.create_user(
-                session, settings, _CLI, service.clinic_by_slug(session, clinic),
-                email=email, full_name=name or email, role=role, password=password,
+                session,
+                settings,
+                _CLI,
+                service.clinic_by_slug(session, clinic),
+                email=email,
+                full_name=name or email,
+                role=role,
+                password=password,
             )
             result = {"id": str(user.id), "email": user.email, "role": user.role, "clinic": clinic}
     except (InvalidInput, NotFound) as error:

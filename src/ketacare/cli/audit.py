@@ -27,9 +27,14 @@ def verify(as_json: bool = typer.Option(False, "--json", help="Print the report 
     if as_json:
         typer.echo(json.dumps(body))
     elif report.first_break is None:
-        typer.echo(f"audit chain intact: {report.events_checked} events, head {report.head_hash[:16]}")
+        typer.echo(
+            f"audit chain intact: {report.events_checked} events, head {report.head_hash[:16]}"
+        )
     else:
-        stderr.print(f"[red]audit chain broken at event {report.first_break.seq}:[/red] "
-                     f"{report.first_break.reason}", highlight=False)
+        stderr.print(
+            f"[red]audit chain broken at event {report.first_break.seq}:[/red] "
+            f"{report.first_break.reason}",
+            highlight=False,
+        )
     if not report.intact:
         raise typer.Exit(1)

@@ -8,8 +8,10 @@ from ketacare.cli.common import load_settings, stderr
 from ketacare.kit.db import migrate
 from ketacare.kit.db.engine import make_engine
 
-app = typer.Typer(help="Database schema: upgrade to the latest version, show the current one.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Database schema: upgrade to the latest version, show the current one.",
+    no_args_is_help=True,
+)
 
 
 @app.command("upgrade")

@@ -26,9 +26,17 @@ def run(settings: Settings, host: str, port: int) -> None:
     current = migrate.current_revision(engine)
     engine.dispose()
     if current != migrate.head_revision(settings.database_url):
-        stderr.print("[red]error:[/red] the database is not at the latest schema; "
-                     "run `ketacare db upgrade` first")
+        stderr.print(
+            "[red]error:[/red] the database is not at the latest schema; "
+            "run `ketacare db upgrade` first"
+        )
         raise typer.Exit(1)
     stderr.print(f"serving on http://{host}:{port}  (Ctrl+C to stop)")
-    uvicorn.run(create_app(settings), host=host, port=port, server_header=False,
-                proxy_headers=False, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        server_header=False,
+        proxy_headers=False,
+        log_level="info",
+    )

@@ -13,11 +13,16 @@ from ketacare.accounts.repository import AccountsRepository
 from ketacare.config import Settings
 from ketacare.kit.actor import Actor
 from ketacare.patients import service as patients
-from ketacare.patients.schemas import AllergyCreate, DiagnosisCreate, MeasurementCreate, PatientCreate
+from ketacare.patients.schemas import (
+    AllergyCreate,
+    DiagnosisCreate,
+    MeasurementCreate,
+    PatientCreate,
+)
 
 SEED = 20261128
 CLINIC_SLUG = "demo"
-DEMO_PASSWORD = "ketacare-demo-clinic"  # printed by `ketacare demo`; a demo, never production
+DEMO_PASSWORD = "ketacare-demo-clinic"  # noqa: S105 - printed by `ketacare demo`; demo only
 ANCHOR = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)  # fixed so the demo is the same on every machine
 
 STAFF = (
@@ -28,18 +33,87 @@ STAFF = (
     ("front_desk", "frontdesk@demo.example.com", "Frankie Frontdesk"),
 )
 GIVEN = {
-    "female": ("Amara", "Beth", "Chloe", "Dana", "Elena", "Fatima", "Grace", "Hana", "Ingrid",
-               "Julia", "Keiko", "Lena", "Maya", "Nora", "Olivia", "Rosa", "Sara", "Yara"),
-    "male": ("Aaron", "Ben", "Carlos", "David", "Emil", "Felix", "Gabriel", "Hugo", "Ivan", "Jonas",
-             "Kofi", "Liam", "Marco", "Nikhil", "Omar", "Pavel", "Ravi", "Tomas"),
+    "female": (
+        "Amara",
+        "Beth",
+        "Chloe",
+        "Dana",
+        "Elena",
+        "Fatima",
+        "Grace",
+        "Hana",
+        "Ingrid",
+        "Julia",
+        "Keiko",
+        "Lena",
+        "Maya",
+        "Nora",
+        "Olivia",
+        "Rosa",
+        "Sara",
+        "Yara",
+    ),
+    "male": (
+        "Aaron",
+        "Ben",
+        "Carlos",
+        "David",
+        "Emil",
+        "Felix",
+        "Gabriel",
+        "Hugo",
+        "Ivan",
+        "Jonas",
+        "Kofi",
+        "Liam",
+        "Marco",
+        "Nikhil",
+        "Omar",
+        "Pavel",
+        "Ravi",
+        "Tomas",
+    ),
 }
-FAMILY = ("Abbott", "Baker", "Castillo", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad",
-          "Ito", "Jensen", "Kowalski", "Larsen", "Moreau", "Nakamura", "Okafor", "Petrov",
-          "Quinn", "Rossi", "Schmidt", "Tanaka", "Usman", "Varga", "Walsh", "Yilmaz", "Zhou")
-REFERRERS = ("Dr M. Hollis (primary care)", "Dr S. Okoye (psychiatry)", "Dr J. Brandt (psychiatry)",
-             "Self-referral")
-ALLERGENS = (("Penicillin", "rash"), ("Sulfonamides", "hives"), ("Latex", "contact dermatitis"),
-             ("Codeine", "nausea"), ("Peanuts", "anaphylaxis"))
+FAMILY = (
+    "Abbott",
+    "Baker",
+    "Castillo",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Larsen",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Quinn",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Usman",
+    "Varga",
+    "Walsh",
+    "Yilmaz",
+    "Zhou",
+)
+REFERRERS = (
+    "Dr M. Hollis (primary care)",
+    "Dr S. Okoye (psychiatry)",
+    "Dr J. Brandt (psychiatry)",
+    "Self-referral",
+)
+ALLERGENS = (
+    ("Penicillin", "rash"),
+    ("Sulfonamides", "hives"),
+    ("Latex", "contact dermatitis"),
+    ("Codeine", "nausea"),
+    ("Peanuts", "anaphylaxis"),
+)
 DIAGNOSES = ("F33.1", "F33.2", "F33.2", "F33.3", "F32.2", "F33.9")
 
 
@@ -58,39 +132,68 @@ def seed(session: Session, settings: Settings, patient_count: int = 40) -> DemoR
     system = Actor.system("demo seed")
     clinic = accounts.create_clinic(session, system, "Demo Ketamine Clinic", CLINIC_SLUG)
     users = {
-        role: accounts.create_user(session, settings, system, clinic, email=email, full_name=name,
-                                   role=role, password=DEMO_PASSWORD)
+        role: accounts.create_user(
+            session,
+            settings,
+            system,
+            clinic,
+            email=email,
+            full_name=name,
+            role=role,
+            password=DEMO_PASSWORD,
+        )
         for role, email, name in STAFF
     }
     nurse = accounts.actor_for(users["nurse"])
     physician = accounts.actor_for(users["physician"])
     desk = accounts.actor_for(users["front_desk"])
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # noqa: S311 - reproducible synthetic data, not secrets
     for number in range(1, patient_count + 1):
         _seed_patient(session, rng, number, desk, nurse, physician)
     return DemoResult(True, patient_count, logins)
 
 
-def _seed_patient(session: Session, rng: random.Random, number: int, desk: Actor, nurse: Actor,
-                  physician: Actor) -> None:
+def _seed_patient(
+    session: Session, rng: random.Random, number: int, desk: Actor, nurse: Actor, physician: Actor
+) -> None:
     sex = "female" if rng.random() < 0.6 else "male"
     born = date(1952, 1, 1) + timedelta(days=rng.randrange(0, 365 * 52))
-    patient = patients.register(session, desk, PatientCreate(
-        mrn=f"KC{number:06d}", given_name=rng.choice(GIVEN[sex]), family_name=rng.choice(FAMILY),
-        date_of_birth=born, sex=sex, phone=f"+1 555 01{number:02d}",
-        email=f"patient{number:02d}@example.com", referring_clinician=rng.choice(REFERRERS),
-    ))
+    patient = patients.register(
+        session,
+        desk,
+        PatientCreate(
+            mrn=f"KC{number:06d}",
+            given_name=rng.choice(GIVEN[sex]),
+            family_name=rng.choice(FAMILY),
+            date_of_birth=born,
+            sex=sex,
+            phone=f"+1 555 01{number:02d}",
+            email=f"patient{number:02d}@example.com",
+            referring_clinician=rng.choice(REFERRERS),
+        ),
+    )
     height = round(rng.gauss(176 if sex == "male" else 163, 7), 0)
     weight = round(rng.gauss(84 if sex == "male" else 70, 13), 1)
     for visit in range(rng.randint(1, 3)):
         when = ANCHOR - timedelta(days=30 * (3 - visit) + rng.randrange(0, 10))
-        patients.add_measurement(session, nurse, patient.id, MeasurementCreate(
-            measured_at=when, weight_kg=round(weight + rng.uniform(-2, 2), 1),
-            height_cm=height if visit == 0 else None,
-        ))
+        patients.add_measurement(
+            session,
+            nurse,
+            patient.id,
+            MeasurementCreate(
+                measured_at=when,
+                weight_kg=round(weight + rng.uniform(-2, 2), 1),
+                height_cm=height if visit == 0 else None,
+            ),
+        )
     if rng.random() < 0.3:
         substance, reaction = rng.choice(ALLERGENS)
-        patients.add_allergy(session, nurse, patient.id,
-                             AllergyCreate(substance=substance, reaction=reaction, severity="moderate"))
-    patients.add_diagnosis(session, physician, patient.id,
-                           DiagnosisCreate(icd10_code=rng.choice(DIAGNOSES)))
+        patients.add_allergy(
+            session,
+            nurse,
+            patient.id,
+            AllergyCreate(substance=substance, reaction=reaction, severity="moderate"),
+        )
+    patients.add_diagnosis(
+        session, physician, patient.id, DiagnosisCreate(icd10_code=rng.choice(DIAGNOSES))
+    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 
@@ -22,7 +23,7 @@ class PermissionDenied(DomainError):
 class FieldProblem:
     field: str
     message: str
-    allowed: dict[str, Any] = field(default_factory=dict)
+    allowed: dict[str, Any] = dataclass_field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"field": self.field, "message": self.message}

@@ -45,7 +45,7 @@ def _message(error: Any, allowed: dict[str, Any]) -> str:
         return "is not a field of this form"
     if "min" in allowed and "max" in allowed and kind.startswith(("greater", "less")):
         return f"must be between {allowed['min']:g} and {allowed['max']:g}"
-    text = str(error["msg"])
+    text = str(error["msg"]).removeprefix("Value error, ")
     return text[0].lower() + text[1:] if text else "is not valid"
 
 
@@ -64,4 +64,3 @@ def parse(model: type[InputSchemaT], data: Any) -> InputSchemaT:
         return model.model_validate(data)
     except ValidationError as error:
         raise problems_from(error, model) from None
-

@@ -6,7 +6,16 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ketacare.kit.db.base import Base, ClinicalRecord
@@ -59,8 +68,12 @@ class BodyMeasurement(ClinicalRecord, Base):
     __tablename__ = "body_measurements"
     __table_args__ = (
         CheckConstraint("weight_kg IS NOT NULL OR height_cm IS NOT NULL", name="has_a_value"),
-        CheckConstraint("weight_kg IS NULL OR (weight_kg > 0 AND weight_kg < 700)", name="weight_kg"),
-        CheckConstraint("height_cm IS NULL OR (height_cm > 0 AND height_cm < 300)", name="height_cm"),
+        CheckConstraint(
+            "weight_kg IS NULL OR (weight_kg > 0 AND weight_kg < 700)", name="weight_kg"
+        ),
+        CheckConstraint(
+            "height_cm IS NULL OR (height_cm > 0 AND height_cm < 300)", name="height_cm"
+        ),
         Index("ix_body_measurements_patient_measured", "patient_id", "measured_at"),
     )
 

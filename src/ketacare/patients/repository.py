@@ -22,9 +22,9 @@ class PatientRepository:
         self.session = session
         self.clinic_id: uuid.UUID = actor.clinic_id
 
-    def _readable(self, model: type[RecordT]) -> Select[tuple[RecordT]]:
+    def _readable(self, model: type[RecordT]) -> Select[RecordT]:
         return select(model).where(
-            model.clinic_id == self.clinic_id,  # type: ignore[arg-type]
+            model.clinic_id == self.clinic_id,
             model.voided_at.is_(None),
         )
 
@@ -40,7 +40,9 @@ class PatientRepository:
 
     def mrn_taken(self, mrn: str) -> bool:
         """Voided patients keep their number: MRNs are never reused."""
-        statement = select(Patient.id).where(Patient.clinic_id == self.clinic_id, Patient.mrn == mrn)
+        statement = select(Patient.id).where(
+            Patient.clinic_id == self.clinic_id, Patient.mrn == mrn
+        )
         return self.session.scalar(statement) is not None
 
     def count_all(self) -> int:
@@ -82,7 +84,9 @@ class PatientRepository:
         statement = self._readable(Diagnosis).where(Diagnosis.patient_id == patient_id)
         return list(self.session.scalars(statement.order_by(Diagnosis.created_at)))
 
-    def record_of(self, model: type[RecordT], patient_id: uuid.UUID, record_id: uuid.UUID) -> RecordT | None:
+    def record_of(
+        self, model: type[RecordT], patient_id: uuid.UUID, record_id: uuid.UUID
+    ) -> RecordT | None:
         statement = self._readable(model).where(
             model.id == record_id,
             model.patient_id == patient_id,  # type: ignore[attr-defined]

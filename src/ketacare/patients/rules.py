@@ -60,4 +60,6 @@ def measurement_ranges() -> dict[str, Range]:
 @lru_cache
 def icd10cm_catalogue() -> dict[str, str]:
     text = resources.files("ketacare.patients").joinpath("knowledge/icd10cm_catalogue.toml")
-    return {entry["code"]: entry["description"] for entry in tomllib.loads(text.read_text())["code"]}
+    return {
+        entry["code"]: entry["description"] for entry in tomllib.loads(text.read_text())["code"]
+    }

@@ -19,8 +19,12 @@ MRN_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$"
 
 
 class PatientCreate(InputSchema):
-    mrn: str | None = Field(default=None, pattern=MRN_PATTERN, max_length=40,
-                            description="Left blank, the clinic's next number is assigned")
+    mrn: str | None = Field(
+        default=None,
+        pattern=MRN_PATTERN,
+        max_length=40,
+        description="Left blank, the clinic's next number is assigned",
+    )
     given_name: str = Field(min_length=1, max_length=100)
     family_name: str = Field(min_length=1, max_length=100)
     date_of_birth: date
@@ -108,10 +112,10 @@ class AllergyRead(Schema):
 
 
 class DiagnosisCreate(InputSchema):
-    icd10_code: str = Field(min_length=3, max_length=10,
-                            description="ICD-10-CM code, e.g. F33.2")
-    description: str | None = Field(default=None, max_length=300,
-                                    description="Filled from the catalogue when left blank")
+    icd10_code: str = Field(min_length=3, max_length=10, description="ICD-10-CM code, e.g. F33.2")
+    description: str | None = Field(
+        default=None, max_length=300, description="Filled from the catalogue when left blank"
+    )
     onset_date: date | None = None
 
     @field_validator("icd10_code")
@@ -119,8 +123,10 @@ class DiagnosisCreate(InputSchema):
     def _icd10cm(cls, value: str) -> str:
         code = normalise_icd10cm(value)
         if code is None:
-            raise ValueError("must be an ICD-10-CM code such as F33.2 (letter, 2 characters, "
-                             "optional dot and up to 4 more)")
+            raise ValueError(
+                "must be an ICD-10-CM code such as F33.2 (letter, 2 characters, "
+                "optional dot and up to 4 more)"
+            )
         return code
 
 

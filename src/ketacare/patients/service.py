@@ -25,8 +25,15 @@ from ketacare.patients.schemas import (
 )
 
 DEMOGRAPHIC_FIELDS = (
-    "mrn", "given_name", "family_name", "date_of_birth", "sex",
-    "phone", "email", "address", "referring_clinician",
+    "mrn",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "email",
+    "address",
+    "referring_clinician",
 )
 VOIDABLE: dict[str, type[BodyMeasurement] | type[Allergy] | type[Diagnosis]] = {
     "measurement": BodyMeasurement,
@@ -58,15 +65,22 @@ def register(session: Session, actor: Actor, data: PatientCreate) -> Patient:
     repository.add(patient)
     repository.add(
         PatientRevision(
-            clinic_id=repository.clinic_id, created_by=actor.user_id, patient_id=patient.id,
-            revision=1, snapshot=_snapshot(patient), changed_fields=[], reason="registration",
+            clinic_id=repository.clinic_id,
+            created_by=actor.user_id,
+            patient_id=patient.id,
+            revision=1,
+            snapshot=_snapshot(patient),
+            changed_fields=[],
+            reason="registration",
         )
     )
     audit.record(session, actor, "patient.create", "patient", patient.id, patient_id=patient.id)
     return patient
 
 
-def get(session: Session, actor: Actor, patient_id: uuid.UUID, *, audit_view: bool = True) -> Patient:
+def get(
+    session: Session, actor: Actor, patient_id: uuid.UUID, *, audit_view: bool = True
+) -> Patient:
     patient = PatientRepository(session, actor).get(patient_id)
     if patient is None:
         raise NotFound("no such patient")
@@ -97,7 +111,9 @@ def amend(session: Session, actor: Actor, patient_id: uuid.UUID, data: PatientAm
         if changes[name] is None:
             raise InvalidInput.one(name, "is required and cannot be cleared")
     if not changes:
-        raise InvalidInput.one("reason", "nothing to amend: no field differs from the current record")
+        raise InvalidInput.one(
+            "reason", "nothing to amend: no field differs from the current record"
+        )
     if "mrn" in changes and repository.mrn_taken(changes["mrn"]):
         raise InvalidInput.one("mrn", f"{changes['mrn']} is already used in this clinic")
     for name, value in changes.items():
@@ -105,13 +121,24 @@ def amend(session: Session, actor: Actor, patient_id: uuid.UUID, data: PatientAm
     patient.revision += 1
     repository.add(
         PatientRevision(
-            clinic_id=repository.clinic_id, created_by=actor.user_id, patient_id=patient.id,
-            revision=patient.revision, snapshot=_snapshot(patient),
-            changed_fields=sorted(changes), reason=data.reason,
+            clinic_id=repository.clinic_id,
+            created_by=actor.user_id,
+            patient_id=patient.id,
+            revision=patient.revision,
+            snapshot=_snapshot(patient),
+            changed_fields=sorted(changes),
+            reason=data.reason,
         )
     )
-    audit.record(session, actor, "patient.amend", "patient", patient.id, patient_id=patient.id,
-                 details={"fields": sorted(changes), "revision": patient.revision})
+    audit.record(
+        session,
+        actor,
+        "patient.amend",
+        "patient",
+        patient.id,
+        patient_id=patient.id,
+        details={"fields": sorted(changes), "revision": patient.revision},
+    )
     return patient
 
 
@@ -130,18 +157,28 @@ def add_measurement(
     if measured_at > utcnow():
         raise InvalidInput.one("measured_at", "cannot be in the future")
     row = BodyMeasurement(
-        clinic_id=patient.clinic_id, created_by=actor.user_id, patient_id=patient.id,
-        measured_at=measured_at, weight_kg=data.weight_kg, height_cm=data.height_cm,
+        clinic_id=patient.clinic_id,
+        created_by=actor.user_id,
+        patient_id=patient.id,
+        measured_at=measured_at,
+        weight_kg=data.weight_kg,
+        height_cm=data.height_cm,
     )
     PatientRepository(session, actor).add(row)
     audit.record(session, actor, "measurement.create", "measurement", row.id, patient_id=patient.id)
     return row
 
 
-def add_allergy(session: Session, actor: Actor, patient_id: uuid.UUID, data: AllergyCreate) -> Allergy:
+def add_allergy(
+    session: Session, actor: Actor, patient_id: uuid.UUID, data: AllergyCreate
+) -> Allergy:
     patient = get(session, actor, patient_id, audit_view=False)
-    row = Allergy(clinic_id=patient.clinic_id, created_by=actor.user_id, patient_id=patient.id,
-                  **data.model_dump())
+    row = Allergy(
+        clinic_id=patient.clinic_id,
+        created_by=actor.user_id,
+        patient_id=patient.id,
+        **data.model_dump(),
+    )
     PatientRepository(session, actor).add(row)
     audit.record(session, actor, "allergy.create", "allergy", row.id, patient_id=patient.id)
     return row
@@ -156,16 +193,33 @@ def add_diagnosis(
         raise InvalidInput.one(
             "description", f"{data.icd10_code} is not in the clinic's catalogue; describe it"
         )
-    row = Diagnosis(clinic_id=patient.clinic_id, created_by=actor.user_id, patient_id=patient.id,
-                    icd10_code=data.icd10_code, description=description, onset_date=data.onset_date)
+    row = Diagnosis(
+        clinic_id=patient.clinic_id,
+        created_by=actor.user_id,
+        patient_id=patient.id,
+        icd10_code=data.icd10_code,
+        description=description,
+        onset_date=data.onset_date,
+    )
     PatientRepository(session, actor).add(row)
-    audit.record(session, actor, "diagnosis.create", "diagnosis", row.id, patient_id=patient.id,
-                 details={"code": data.icd10_code})
+    audit.record(
+        session,
+        actor,
+        "diagnosis.create",
+        "diagnosis",
+        row.id,
+        patient_id=patient.id,
+        details={"code": data.icd10_code},
+    )
     return row
 
 
 def void_record(
-    session: Session, actor: Actor, patient_id: uuid.UUID, kind: str, record_id: uuid.UUID,
+    session: Session,
+    actor: Actor,
+    patient_id: uuid.UUID,
+    kind: str,
+    record_id: uuid.UUID,
     reason: str,
 ) -> None:
     """Hide a wrong entry from the chart; it stays in the database with who, when and why."""
@@ -194,7 +248,9 @@ class Chart:
     diagnoses: list[Diagnosis]
 
 
-def chart(session: Session, actor: Actor, patient_id: uuid.UUID, today: date | None = None) -> Chart:
+def chart(
+    session: Session, actor: Actor, patient_id: uuid.UUID, today: date | None = None
+) -> Chart:
     """Everything the chart header shows; opening it is an audited view."""
     patient = get(session, actor, patient_id)
     repository = PatientRepository(session, actor)

@@ -36,27 +36,44 @@ router = APIRouter(include_in_schema=False, prefix="/patients")
 PAGE_SIZE = 25
 
 
-def _chart_page(request: Request, db: DbSession, actor: Actor, patient_id: uuid.UUID,
-                problems: dict[str, dict[str, str]] | None = None,
-                forms: dict[str, dict[str, str]] | None = None) -> Response:
+def _chart_page(
+    request: Request,
+    db: DbSession,
+    actor: Actor,
+    patient_id: uuid.UUID,
+    problems: dict[str, dict[str, str]] | None = None,
+    forms: dict[str, dict[str, str]] | None = None,
+) -> Response:
     chart = service.chart(db, actor, patient_id)
     context = {
-        "chart": chart, "errors": problems or {}, "forms": forms or {},
-        "ranges": rules.measurement_ranges(), "severities": rules.ALLERGY_SEVERITIES,
-        "catalogue": rules.icd10cm_catalogue(), "role": actor.role,
+        "chart": chart,
+        "errors": problems or {},
+        "forms": forms or {},
+        "ranges": rules.measurement_ranges(),
+        "severities": rules.ALLERGY_SEVERITIES,
+        "catalogue": rules.icd10cm_catalogue(),
+        "role": actor.role,
     }
     return render(request, "patients/chart.html", context, status_code=422 if problems else 200)
 
 
 @router.get("")
 def patient_list(
-    request: Request, db: DbSession, actor: Reader,
+    request: Request,
+    db: DbSession,
+    actor: Reader,
     q: Annotated[str, Query(max_length=100)] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     rows, total = service.search(db, actor, q, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    context = {"patients": rows, "total": total, "q": q, "page": page,
-               "pages": max(1, -(-total // PAGE_SIZE)), "role": actor.role}
+    context = {
+        "patients": rows,
+        "total": total,
+        "q": q,
+        "page": page,
+        "pages": max(1, -(-total // PAGE_SIZE)),
+        "role": actor.role,
+    }
     return render(request, "patients/list.html", context)
 
 
@@ -80,25 +97,32 @@ def register_patient(request: Request, db: DbSession, actor: Registrar, form: Fo
 
 
 @router.get("/{patient_id}")
-def patient_chart(request: Request, patient_id: uuid.UUID, db: DbSession, actor: Reader) -> Response:
+def patient_chart(
+    request: Request, patient_id: uuid.UUID, db: DbSession, actor: Reader
+) -> Response:
     return _chart_page(request, db, actor, patient_id)
 
 
-def _amend_form(request: Request, patient: Any, form: dict[str, str], errors: dict[str, str]) -> Response:
+def _amend_form(
+    request: Request, patient: Any, form: dict[str, str], errors: dict[str, str]
+) -> Response:
     context = {"patient": patient, "form": form, "errors": errors, "sexes": rules.SEXES}
     return render(request, "patients/amend.html", context, status_code=422 if errors else 200)
 
 
 @router.get("/{patient_id}/amend")
-def amend_page(request: Request, patient_id: uuid.UUID, db: DbSession, actor: Registrar) -> Response:
+def amend_page(
+    request: Request, patient_id: uuid.UUID, db: DbSession, actor: Registrar
+) -> Response:
     patient = service.get(db, actor, patient_id)
     current = {name: str(getattr(patient, name) or "") for name in service.DEMOGRAPHIC_FIELDS}
     return _amend_form(request, patient, current, {})
 
 
 @router.post("/{patient_id}/amend")
-def amend_submit(request: Request, patient_id: uuid.UUID, db: DbSession, actor: Registrar,
-                 form: FormData) -> Response:
+def amend_submit(
+    request: Request, patient_id: uuid.UUID, db: DbSession, actor: Registrar, form: FormData
+) -> Response:
     # A blank optional field clears it; the required ones are checked by the service.
     data = {key: (value or None) for key, value in form.items()}
     try:
@@ -116,8 +140,16 @@ def history_page(request: Request, patient_id: uuid.UUID, db: DbSession, actor: 
     return render(request, "patients/history.html", {"patient": patient, "revisions": revisions})
 
 
-def _add(request: Request, db: DbSession, actor: Actor, patient_id: uuid.UUID, form: dict[str, str],
-         kind: str, schema: type[BaseModel], action: Any) -> Response:
+def _add(
+    request: Request,
+    db: DbSession,
+    actor: Actor,
+    patient_id: uuid.UUID,
+    form: dict[str, str],
+    kind: str,
+    schema: type[BaseModel],
+    action: Any,
+) -> Response:
     try:
         action(db, actor, patient_id, parse(schema, filled(form)))
     except InvalidInput as invalid:
@@ -127,28 +159,47 @@ def _add(request: Request, db: DbSession, actor: Actor, patient_id: uuid.UUID, f
 
 
 @router.post("/{patient_id}/measurements")
-def add_measurement(request: Request, patient_id: uuid.UUID, db: DbSession, actor: Measurer,
-                    form: FormData) -> Response:
-    return _add(request, db, actor, patient_id, form, "measurement", MeasurementCreate,
-                service.add_measurement)
+def add_measurement(
+    request: Request, patient_id: uuid.UUID, db: DbSession, actor: Measurer, form: FormData
+) -> Response:
+    return _add(
+        request,
+        db,
+        actor,
+        patient_id,
+        form,
+        "measurement",
+        MeasurementCreate,
+        service.add_measurement,
+    )
 
 
 @router.post("/{patient_id}/allergies")
-def add_allergy(request: Request, patient_id: uuid.UUID, db: DbSession, actor: Measurer,
-                form: FormData) -> Response:
+def add_allergy(
+    request: Request, patient_id: uuid.UUID, db: DbSession, actor: Measurer, form: FormData
+) -> Response:
     return _add(request, db, actor, patient_id, form, "allergy", AllergyCreate, service.add_allergy)
 
 
 @router.post("/{patient_id}/diagnoses")
-def add_diagnosis(request: Request, patient_id: uuid.UUID, db: DbSession, actor: Diagnostician,
-                  form: FormData) -> Response:
-    return _add(request, db, actor, patient_id, form, "diagnosis", DiagnosisCreate,
-                service.add_diagnosis)
+def add_diagnosis(
+    request: Request, patient_id: uuid.UUID, db: DbSession, actor: Diagnostician, form: FormData
+) -> Response:
+    return _add(
+        request, db, actor, patient_id, form, "diagnosis", DiagnosisCreate, service.add_diagnosis
+    )
 
 
 @router.post("/{patient_id}/{kind}/{record_id}/void")
-def void_record(request: Request, patient_id: uuid.UUID, kind: str, record_id: uuid.UUID,
-                db: DbSession, actor: Measurer, form: FormData) -> Response:
+def void_record(
+    request: Request,
+    patient_id: uuid.UUID,
+    kind: str,
+    record_id: uuid.UUID,
+    db: DbSession,
+    actor: Measurer,
+    form: FormData,
+) -> Response:
     check_may_void(actor, kind)
     try:
         reason = parse(VoidRequest, form).reason

@@ -18,14 +18,17 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, autocommit: bool = False, **kwargs: Any) -> Engine:
+    """An engine for ``url``. ``autocommit`` is for inspection tools: every statement stands alone."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, **kwargs)
+        return _sqlite_engine(url, autocommit, **kwargs)
+    if autocommit:
+        kwargs["isolation_level"] = "AUTOCOMMIT"
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+def _sqlite_engine(url: str, autocommit: bool, **kwargs: Any) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -41,6 +44,9 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+    if autocommit:
+        return engine
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection: Any) -> None:

@@ -46,13 +46,22 @@ def problems_response(problems: list[FieldProblem]) -> JSONResponse:
 def _validation_problems(error: RequestValidationError) -> list[FieldProblem]:
     problems = []
     for item in error.errors():
-        location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")]
+        location = [
+            str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")
+        ]
         context: dict[str, Any] = item.get("ctx") or {}
-        allowed = {key: context[key] for key in ("ge", "le", "gt", "lt", "min_length",
-                                                  "max_length", "pattern", "expected")
-                   if key in context}
-        problems.append(FieldProblem(".".join(location) or "body", str(item["msg"]),
-                                     {k: str(v) for k, v in allowed.items()}))
+        allowed = {
+            key: context[key]
+            for key in ("ge", "le", "gt", "lt", "min_length", "max_length", "pattern", "expected")
+            if key in context
+        }
+        problems.append(
+            FieldProblem(
+                ".".join(location) or "body",
+                str(item["msg"]),
+                {k: str(v) for k, v in allowed.items()},
+            )
+        )
     return problems
 
 
@@ -60,8 +69,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _: LoginRequired) -> Response:
         if _is_api(request):
-            return JSONResponse({"detail": "authentication required"}, status_code=401,
-                                headers={"www-authenticate": "Bearer"})
+            return JSONResponse(
+                {"detail": "authentication required"},
+                status_code=401,
+                headers={"www-authenticate": "Bearer"},
+            )
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
@@ -69,8 +81,9 @@ def install(app: FastAPI) -> None:
     async def _second_factor(request: Request, error: SecondFactorRequired) -> Response:
         if _is_api(request):
             return JSONResponse({"detail": "second factor required"}, status_code=401)
-        return RedirectResponse("/login/mfa" if error.step == "mfa" else "/account/mfa",
-                                status_code=303)
+        return RedirectResponse(
+            "/login/mfa" if error.step == "mfa" else "/account/mfa", status_code=303
+        )
 
     @app.exception_handler(RoleRequired)
     async def _role(request: Request, _: RoleRequired) -> Response:
@@ -99,14 +112,18 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, error: HTTPException) -> Response:
-        message = error.detail if error.status_code in (403, 429) else _TITLES.get(
-            error.status_code, "Error")
+        message = (
+            error.detail
+            if error.status_code in (403, 429)
+            else _TITLES.get(error.status_code, "Error")
+        )
         if error.status_code == 404:
             message = "There is nothing here."
         return error_response(request, error.status_code, str(message))
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, error: Exception) -> Response:
-        logger.exception("unhandled error on %s %s", request.method, request.url.path,
-                         exc_info=error)
+        logger.exception(
+            "unhandled error on %s %s", request.method, request.url.path, exc_info=error
+        )
         return error_response(request, 500, "The error was logged. Please try again.")

@@ -57,7 +57,7 @@ class SecurityMiddleware:
                 jar: SimpleCookie = SimpleCookie()
                 try:
                     jar.load(value.decode("latin-1"))
-                except Exception:  # noqa: BLE001 - a malformed cookie header just gets a new seed
+                except Exception:
                     return None
                 if self.cookie_name in jar:
                     return jar[self.cookie_name].value
@@ -65,7 +65,12 @@ class SecurityMiddleware:
 
     def _seed_cookie(self, seed: str) -> str:
         options = cookie_options(self.settings)
-        parts = [f"{self.cookie_name}={seed}", f"Path={options['path']}", "HttpOnly", "SameSite=Lax"]
+        parts = [
+            f"{self.cookie_name}={seed}",
+            f"Path={options['path']}",
+            "HttpOnly",
+            "SameSite=Lax",
+        ]
         if options["secure"]:
             parts.append("Secure")
         return "; ".join(parts)

@@ -17,13 +17,17 @@ TEMPLATE_PACKAGES = ("ketacare.kit.web", "ketacare.accounts", "ketacare.audit", 
 
 
 def _loader() -> ChoiceLoader:
-    folders = [Path(str(resources.files(package).joinpath("templates"))) for package in TEMPLATE_PACKAGES]
+    folders = [
+        Path(str(resources.files(package).joinpath("templates"))) for package in TEMPLATE_PACKAGES
+    ]
     return ChoiceLoader([FileSystemLoader(folder) for folder in folders])
 
 
 def _environment() -> Environment:
     environment = Environment(loader=_loader(), autoescape=select_autoescape(default=True))
-    environment.filters["when"] = lambda value: value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+    environment.filters["when"] = lambda value: (
+        value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+    )
     environment.filters["day"] = lambda value: value.isoformat() if value else ""
     environment.filters["zip_pairs"] = lambda values: [(v, v.capitalize()) for v in values]
     return environment
@@ -36,5 +40,6 @@ def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
     base = {"csrf_token": csrf_token(request), "user": getattr(request.state, "user", None)}
-    return templates.TemplateResponse(request, name, {**base, **(context or {})},
-                                      status_code=status_code)
+    return templates.TemplateResponse(
+        request, name, {**base, **(context or {})}, status_code=status_code
+    )
