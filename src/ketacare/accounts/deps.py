@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -28,6 +29,24 @@ class SecondFactorRequired(Exception):
 
 class RoleRequired(Exception):
     """Authenticated, but this role may not do this: 403."""
+
+
+@dataclass(frozen=True)
+class PageUser:
+    """What pages show about the signed-in user; a plain copy that outlives the DB session."""
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: str
+    clinic_name: str
+    mfa_enrolled: bool
+
+    @classmethod
+    def of(cls, user: User) -> PageUser:
+        return cls(
+            user.id, user.email, user.full_name, user.role, user.clinic.name, user.mfa_enrolled
+        )
 
 
 @dataclass(frozen=True)
@@ -67,7 +86,7 @@ def get_auth(request: Request, db: DbSession) -> Auth:
         if not user_session.mfa_satisfied:
             raise SecondFactorRequired("mfa" if user_session.user.mfa_enrolled else "enrol")
         auth = Auth(user_session.user, user_session)
-    request.state.user = auth.user
+    request.state.user = PageUser.of(auth.user)
     return auth
 
 
