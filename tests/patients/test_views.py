@@ -128,6 +128,7 @@ class TestAmend:
         assert revisions[1].changed_fields == ["date_of_birth"]
         history = client.get(f"/patients/{patient_id}/history").text
         assert "birth date mistyped at registration" in history
+        assert user.full_name in history
 
     def test_amendment_without_reason_is_refused(
         self, client: TestClient, signed_in: Callable[..., User]

@@ -118,6 +118,14 @@ def clinic_of(session: Session, actor: Actor) -> Clinic:
     return clinic
 
 
+def names_of(session: Session, actor: Actor, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Display names of staff in the actor's clinic, for "recorded by" columns."""
+    if actor.clinic_id is None:
+        return {}
+    users = AccountsRepository(session).users_in_clinic(actor.clinic_id)
+    return {user.id: user.full_name for user in users if user.id in user_ids}
+
+
 def user_by_email(session: Session, email: str) -> User:
     user = AccountsRepository(session).user_by_email(email.strip().lower())
     if user is None:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.responses import RedirectResponse, Response
 
+from ketacare.accounts import service as accounts_service
 from ketacare.kit.actor import Actor
 from ketacare.kit.db.session import DbSession
 from ketacare.kit.errors import InvalidInput
@@ -137,7 +138,9 @@ def amend_submit(
 def history_page(request: Request, patient_id: uuid.UUID, db: DbSession, actor: Reader) -> Response:
     patient = service.get(db, actor, patient_id)
     revisions = service.history(db, actor, patient_id)
-    return render(request, "patients/history.html", {"patient": patient, "revisions": revisions})
+    authors = accounts_service.names_of(db, actor, {r.created_by for r in revisions})
+    context = {"patient": patient, "revisions": revisions, "authors": authors}
+    return render(request, "patients/history.html", context)
 
 
 def _add(
