@@ -1,4 +1,4 @@
-"""One transaction per request: the ``DbSession`` dependency commits when the route returns."""
+"""One transaction per unit of work: a request (``DbSession``), a command or a job (``transaction``)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    factory: sessionmaker[Session] = request.app.state.session_factory
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Commit only if the block succeeds; roll back on any error, so nothing partial is stored."""
     session = factory()
     try:
         yield session
@@ -21,21 +22,12 @@ def get_db(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with transaction(request.app.state.session_factory) as session:
+        yield session
 
 
 # scope="function": commit before the response is sent, so a failed commit is never a 2xx.
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
-
-
-@contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """For the command line and jobs: one transaction, committed only if the block succeeds."""
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
