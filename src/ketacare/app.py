@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.responses import JSONResponse
 
+from ketacare.accounts import admin_views as accounts_admin_views
 from ketacare.accounts import views as accounts_views
 from ketacare.audit import views as audit_views
 from ketacare.config import Settings, get_settings
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=static), name="static")
     app.include_router(_health_router())
     app.include_router(accounts_views.router)
+    app.include_router(accounts_admin_views.router)
     app.include_router(audit_views.router)
     app.include_router(patients_views.router)
     app.mount("/api/v1", _api(app))

@@ -59,6 +59,11 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def is_api_request(request: Request) -> bool:
+    """API tokens open the JSON API only: a leaked token cannot mint tokens or run admin pages."""
+    return request.url.path.startswith("/api/")
+
+
 def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -74,7 +79,7 @@ def pending_session(request: Request, db: DbSession) -> UserSession | None:
 def get_auth(request: Request, db: DbSession) -> Auth:
     settings = settings_of(request)
     authorization = request.headers.get("authorization", "")
-    if authorization.lower().startswith("bearer "):
+    if authorization.lower().startswith("bearer ") and is_api_request(request):
         user = service.resolve_api_token(db, settings, authorization[7:].strip())
         if user is None:
             raise LoginRequired()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyotp
 import segno
+from pyotp.exceptions import OTPVerificationError
 
 from ketacare.config import Settings
 from ketacare.kit.security.crypto import decrypt_field, encrypt_field
@@ -30,8 +31,9 @@ def accepted_timecode(secret: str, code: str, last_timecode: int | None) -> int 
     if not (code.isdigit() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret)
-    timecode = totp.verify_and_get_timecode(code, valid_window=1)
-    if not timecode:
+    try:
+        timecode = totp.verify_and_get_timecode(code, valid_window=1)
+    except OTPVerificationError:  # a wrong code: PyOTP raises rather than returning a value
         return None
     if last_timecode is not None and timecode <= last_timecode:
         return None  # replayed

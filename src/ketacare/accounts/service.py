@@ -220,10 +220,13 @@ def log_in(
         raise LoginRefused("invalid")
     if checker.needs_rehash(user.password_hash):
         user.password_hash = checker.hash(password)
-    repository.add(LoginAttempt(email=email, ip=ip, succeeded=True))
     needs_mfa = user.mfa_enrolled or policy_requires_mfa(
         user.role, user.clinic.mfa_required_for_all
     )
+    if not needs_mfa:
+        # Only a complete sign-in resets the failure count: the password alone must not wipe
+        # out failed one-time codes, or re-entering it would allow unlimited code guesses.
+        repository.add(LoginAttempt(email=email, ip=ip, succeeded=True))
     token = _open_session(session, settings, user, ip, user_agent, mfa_satisfied=not needs_mfa)
     next_step = "done" if not needs_mfa else ("mfa" if user.mfa_enrolled else "enrol")
     audit.record(
@@ -331,6 +334,8 @@ def confirm_mfa_enrolment(
     session: Session, settings: Settings, user_session: UserSession, code: str, ip: str
 ) -> str:
     """Enable TOTP once a code from the new secret checks out; returns a rotated session token."""
+    if user_session.user.mfa_enrolled:
+        raise PermissionDenied("two-factor sign-in is already set up for this account")
     pending = user_session.pending_totp_secret_encrypted
     if pending is None:
         raise InvalidInput.one("code", "start the set-up again: no code was expected")

@@ -129,6 +129,10 @@ def enrol_submit(request: Request, db: DbSession, form: FormData) -> Response:
     user_session = pending_session(request, db)
     if user_session is None:
         return RedirectResponse("/login", 303)
+    if user_session.user.mfa_enrolled:
+        # As on the GET: no new authenticator over an existing one (a password-only session
+        # would otherwise replace the factor it has not proved).
+        return RedirectResponse("/account", 303)
     try:
         token = service.confirm_mfa_enrolment(
             db, settings_of(request), user_session, form.get("code", ""), client_ip(request)
@@ -144,7 +148,9 @@ def logout(request: Request, db: DbSession) -> Response:
     if user_session is not None:
         service.log_out(db, user_session, client_ip(request))
     response = RedirectResponse("/login", 303)
-    response.delete_cookie(session_cookie_name(settings_of(request)), path="/")
+    settings = settings_of(request)
+    # Same attributes as when set: browsers ignore a __Host- cookie deletion without Secure.
+    response.delete_cookie(session_cookie_name(settings), **cookie_options(settings))
     return response
 
 

@@ -50,8 +50,10 @@ async def csrf_protect(request: Request) -> None:
     """App-wide dependency: refuse unsafe requests that did not come from our own pages."""
     if request.method in SAFE_METHODS:
         return
-    if request.headers.get("authorization", "").lower().startswith("bearer "):
-        return
+    if request.url.path.startswith("/api/") and request.headers.get(
+        "authorization", ""
+    ).lower().startswith("bearer "):
+        return  # API tokens are not ambient credentials (and are honoured under /api/ only)
     if request.headers.get("sec-fetch-site") == "cross-site" or not _same_origin(request):
         raise HTTPException(403, "cross-site request refused")
     settings: Settings = request.app.state.settings

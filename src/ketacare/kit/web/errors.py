@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ketacare.accounts.deps import LoginRequired, RoleRequired, SecondFactorRequired
 from ketacare.kit.errors import FieldProblem, InvalidInput, NotFound, PermissionDenied
+from ketacare.kit.web.middleware import security_headers
 from ketacare.kit.web.templates import render
 
 logger = logging.getLogger("ketacare")
@@ -126,4 +127,7 @@ def install(app: FastAPI) -> None:
         logger.exception(
             "unhandled error on %s %s", request.method, request.url.path, exc_info=error
         )
-        return error_response(request, 500, "The error was logged. Please try again.")
+        response = error_response(request, 500, "The error was logged. Please try again.")
+        # Starlette sends this answer from outside the middleware stack: add the headers here.
+        response.headers.update(security_headers(request.app.state.settings))
+        return response

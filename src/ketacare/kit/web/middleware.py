@@ -17,6 +17,25 @@ CSP = (
 )
 
 
+def security_headers(settings: Settings, *, static: bool = False) -> dict[str, str]:
+    """The headers every answer carries (also used for 500 pages, sent outside this middleware)."""
+    headers = {
+        "content-security-policy": CSP,
+        "x-content-type-options": "nosniff",
+        "x-frame-options": "DENY",
+        # Not "no-referrer": under it browsers send "Origin: null" on same-origin form posts,
+        # which the CSRF check must refuse. "same-origin" still tells other sites nothing.
+        "referrer-policy": "same-origin",
+        "cross-origin-opener-policy": "same-origin",
+        "permissions-policy": "camera=(), microphone=(), geolocation=()",
+    }
+    if not static:
+        headers["cache-control"] = "no-store"
+    if settings.secure_cookies:
+        headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
 class SecurityMiddleware:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
@@ -35,16 +54,7 @@ class SecurityMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers["content-security-policy"] = CSP
-                headers["x-content-type-options"] = "nosniff"
-                headers["x-frame-options"] = "DENY"
-                headers["referrer-policy"] = "no-referrer"
-                headers["cross-origin-opener-policy"] = "same-origin"
-                headers["permissions-policy"] = "camera=(), microphone=(), geolocation=()"
-                if not is_static:
-                    headers["cache-control"] = "no-store"
-                if self.settings.secure_cookies:
-                    headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+                headers.update(security_headers(self.settings, static=is_static))
                 if fresh_seed:
                     headers.append("set-cookie", self._seed_cookie(scope["state"]["csrf_seed"]))
             await send(message)
