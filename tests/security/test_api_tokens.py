@@ -16,7 +16,7 @@ from ketacare.audit.models import AuditEvent
 from ketacare.config import Settings
 from ketacare.kit.security.tokens import token_hash
 from tests.conftest import post_form
-from tests.security.conftest import bearer
+from tests.security.conftest import assert_login_redirect, bearer
 
 
 def create_token(client: TestClient, name: str = "outcomes notebook") -> str:
@@ -157,3 +157,25 @@ class TestRevokedToken:
         response = post_form(client, f"/account/tokens/{row.id}/revoke", {})
         assert response.status_code == 404
         assert new_client().get("/api/v1/patients", headers=bearer(raw)).status_code == 200
+
+
+class TestTokensOpenTheApiOnly:
+    def test_a_token_does_not_open_pages_or_mint_more_tokens(
+        self,
+        new_client: Callable[[], TestClient],
+        make_user: Callable[..., User],
+        make_token: Callable[[User], str],
+        db: Session,
+    ) -> None:
+        admin = make_user("admin")
+        raw = make_token(admin)
+        script = new_client()
+        assert script.get("/api/v1/patients", headers=bearer(raw)).status_code == 200
+        for url in ("/admin/users", "/account", "/patients"):
+            response = script.get(url, headers=bearer(raw), follow_redirects=False)
+            assert_login_redirect(response)
+        minted = script.post(
+            "/account/tokens", data={"name": "more"}, headers=bearer(raw), follow_redirects=False
+        )
+        assert minted.status_code == 403  # no CSRF exemption outside /api/ either
+        assert len(tokens_of(db, admin)) == 1

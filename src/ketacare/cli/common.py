@@ -15,7 +15,7 @@ from ketacare.config import Settings
 from ketacare.kit.db.engine import make_engine, make_session_factory
 from ketacare.kit.db.session import transaction
 
-stderr = Console(stderr=True)
+stderr = Console(stderr=True, soft_wrap=True)
 
 
 def load_settings() -> Settings:

@@ -35,6 +35,17 @@ from ketacare.patients.schemas import (
 
 router = APIRouter(include_in_schema=False, prefix="/patients")
 PAGE_SIZE = 25
+FIELD_LABELS = {
+    "mrn": "MRN",
+    "given_name": "Given name",
+    "family_name": "Family name",
+    "date_of_birth": "Date of birth",
+    "sex": "Sex",
+    "phone": "Phone",
+    "email": "E-mail",
+    "address": "Address",
+    "referring_clinician": "Referring clinician",
+}
 
 
 def _chart_page(
@@ -139,7 +150,12 @@ def history_page(request: Request, patient_id: uuid.UUID, db: DbSession, actor: 
     patient = service.get(db, actor, patient_id)
     revisions = service.history(db, actor, patient_id)
     authors = accounts_service.names_of(db, actor, {r.created_by for r in revisions})
-    context = {"patient": patient, "revisions": revisions, "authors": authors}
+    context = {
+        "patient": patient,
+        "revisions": revisions,
+        "authors": authors,
+        "labels": FIELD_LABELS,
+    }
     return render(request, "patients/history.html", context)
 
 
