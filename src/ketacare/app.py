@@ -21,6 +21,11 @@ from ketacare.kit.web.csrf import csrf_protect
 from ketacare.kit.web.middleware import SecurityMiddleware
 from ketacare.patients import api as patients_api
 from ketacare.patients import views as patients_views
+from ketacare.scales import api as scales_api
+from ketacare.scales import patient_views as scales_patient_views
+from ketacare.scales import views as scales_views
+from ketacare.scales.definitions import load_instruments
+from ketacare.worklist import views as worklist_views
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -37,6 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    # Loaded once at start-up: a broken instrument file stops the app with its name and field.
+    app.state.instruments = load_instruments(settings.instruments_dir)
 
     static = Path(str(resources.files("ketacare.kit.web").joinpath("static")))
     app.mount("/static", StaticFiles(directory=static), name="static")
@@ -45,6 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_admin_views.router)
     app.include_router(audit_views.router)
     app.include_router(patients_views.router)
+    app.include_router(scales_views.router)
+    app.include_router(scales_patient_views.router)
+    app.include_router(worklist_views.router)
     app.mount("/api/v1", _api(app))
     errors.install(app)
     app.add_middleware(SecurityMiddleware, settings=settings)
@@ -66,7 +76,9 @@ def _api(parent: FastAPI) -> FastAPI:
     api.state.settings = parent.state.settings
     api.state.engine = parent.state.engine
     api.state.session_factory = parent.state.session_factory
+    api.state.instruments = parent.state.instruments
     api.include_router(patients_api.router)
+    api.include_router(scales_api.router)
     errors.install(api)
     return api
 

@@ -31,6 +31,17 @@ class Settings(BaseSettings):
     password_min_length: int = Field(default=12, ge=8, le=64)
     argon2_time_cost: int = Field(default=3, ge=1, le=10)
     argon2_memory_kib: int = Field(default=64 * 1024, ge=8 * 1024, le=1024 * 1024)
+    instruments_dir: Path | None = None
+    """A clinic's own instrument files (e.g. licensed wording); same id overrides the shipped one."""
+    questionnaire_link_hours: int = Field(default=72, ge=1, le=24 * 30)
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    mail_from: str = "ketacare@localhost"
+    public_base_url: str = "http://127.0.0.1:8000"
+    """Where patients' questionnaire links point (the clinic's public address)."""
     cookie_secure: bool | None = None
     """``None`` means: Secure everywhere except plain-http development."""
 

@@ -79,7 +79,8 @@ def test_nurse_registers_patient_and_records_weight_and_height(
 ) -> None:
     nurse = live_server.add_user("nurse")
     sign_in(page, nurse)
-    expect(page).to_have_url(f"{live_server.url}/patients")
+    expect(page).to_have_url(f"{live_server.url}/")  # clinicians land on their worklist
+    expect(page.get_by_role("heading", level=1)).to_have_text("Worklist")
 
     register_ada(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Lovelace, Ada")
@@ -204,7 +205,10 @@ def test_phone_sized_screens_do_not_scroll_sideways(
     assert scroll_width <= width, f"login page is {scroll_width}px wide on a {width}px screen"
 
     sign_in(page, nurse)
-    expect(page).to_have_url(f"{live_server.url}/patients")
+    expect(page).to_have_url(f"{live_server.url}/")
+    scroll_width, width = fits_horizontally(page)
+    assert scroll_width <= width, f"worklist is {scroll_width}px wide on a {width}px screen"
+    page.goto("/patients")
     expect(page.get_by_role("status")).to_have_text("5 patients")
     scroll_width, width = fits_horizontally(page)
     assert scroll_width <= width, f"patient list is {scroll_width}px wide on a {width}px screen"

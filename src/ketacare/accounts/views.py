@@ -20,28 +20,20 @@ from ketacare.accounts.rules import ROLE_LABELS
 from ketacare.kit.db.session import DbSession
 from ketacare.kit.errors import InvalidInput
 from ketacare.kit.web.cookies import cookie_options, session_cookie_name
-from ketacare.kit.web.forms import FormData
+from ketacare.kit.web.forms import FormData, safe_path
 from ketacare.kit.web.templates import render
 
 router = APIRouter(include_in_schema=False)
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths: never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return "/"
+    return safe_path(target)
 
 
 def _with_session_cookie(response: Response, request: Request, token: str) -> Response:
     settings = settings_of(request)
     response.set_cookie(session_cookie_name(settings), token, **cookie_options(settings))
     return response
-
-
-@router.get("/")
-def home(auth: CurrentAuth) -> Response:
-    return RedirectResponse("/admin/users" if auth.user.role == "admin" else "/patients", 303)
 
 
 @router.get("/login")

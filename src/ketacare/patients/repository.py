@@ -68,6 +68,12 @@ class PatientRepository:
         )
         return list(rows), total
 
+    def names(self, patient_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+        if not patient_ids:
+            return {}
+        statement = self._readable(Patient).where(Patient.id.in_(patient_ids))
+        return {p.id: p.display_name for p in self.session.scalars(statement)}
+
     def revisions(self, patient_id: uuid.UUID) -> list[PatientRevision]:
         statement = self._readable(PatientRevision).where(PatientRevision.patient_id == patient_id)
         return list(self.session.scalars(statement.order_by(PatientRevision.revision.desc())))

@@ -98,6 +98,11 @@ def search(
     return rows, total
 
 
+def names_of(session: Session, actor: Actor, patient_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Display names for lists such as the alert worklist (the list view itself is audited)."""
+    return PatientRepository(session, actor).names(patient_ids)
+
+
 def amend(session: Session, actor: Actor, patient_id: uuid.UUID, data: PatientAmend) -> Patient:
     repository = PatientRepository(session, actor)
     patient = get(session, actor, patient_id, audit_view=False)

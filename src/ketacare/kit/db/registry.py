@@ -10,5 +10,6 @@ def metadata() -> MetaData:
     from ketacare.audit import models as _audit  # noqa: F401
     from ketacare.kit.db.base import Base
     from ketacare.patients import models as _patients  # noqa: F401
+    from ketacare.scales import models as _scales  # noqa: F401
 
     return Base.metadata

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -19,6 +19,23 @@ async def read_form(request: Request) -> dict[str, str]:
 
 
 FormData = Annotated[dict[str, str], Depends(read_form)]
+
+
+async def read_json(request: Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError:
+        return None
+
+
+JsonBody = Annotated[Any, Depends(read_json)]
+
+
+def safe_path(target: str | None, default: str = "/") -> str:
+    """Only same-site paths: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return default
 
 
 def filled(form: dict[str, str]) -> dict[str, str]:

@@ -13,7 +13,14 @@ from starlette.responses import HTMLResponse
 
 from ketacare.kit.web.csrf import csrf_token
 
-TEMPLATE_PACKAGES = ("ketacare.kit.web", "ketacare.accounts", "ketacare.audit", "ketacare.patients")
+TEMPLATE_PACKAGES = (
+    "ketacare.kit.web",
+    "ketacare.accounts",
+    "ketacare.audit",
+    "ketacare.patients",
+    "ketacare.scales",
+    "ketacare.worklist",
+)
 
 
 def _loader() -> ChoiceLoader:

@@ -1,0 +1,1 @@
+"""Measurement-based care: rating-scale definitions as data, exact scoring, entry, alerts, outcomes."""

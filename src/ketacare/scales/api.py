@@ -1,0 +1,76 @@
+"""JSON API for scales: instruments, responses (scored on submission), outcomes, safety alerts."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from ketacare.kit.db.session import DbSession
+from ketacare.scales import service
+from ketacare.scales.definitions import Instrument, get_instrument
+from ketacare.scales.permissions import Clinician, ScaleReader
+from ketacare.scales.schemas import (
+    AcknowledgeRequest,
+    AlertRead,
+    InstrumentRead,
+    ResponseCreate,
+    ResponseCreated,
+    ResponseRead,
+)
+
+router = APIRouter(tags=["scales"])
+
+
+def _instruments(request: Request) -> dict[str, Instrument]:
+    instruments: dict[str, Instrument] = request.app.state.instruments
+    return instruments
+
+
+@router.get("/instruments", response_model=list[InstrumentRead])
+def list_instruments(request: Request, _actor: ScaleReader) -> list[InstrumentRead]:
+    return [InstrumentRead.model_validate(i) for i in _instruments(request).values()]
+
+
+@router.post("/patients/{patient_id}/responses", response_model=ResponseCreated, status_code=201)
+def submit_response(
+    request: Request, patient_id: uuid.UUID, data: ResponseCreate, db: DbSession, actor: Clinician
+) -> ResponseCreated:
+    instrument = get_instrument(_instruments(request), data.instrument)
+    response, alerts = service.record_response(
+        db,
+        actor,
+        instrument,
+        patient_id,
+        data.answers,
+        administered_at=data.administered_at,
+        source="api",
+    )
+    read = ResponseRead.model_validate(response)
+    return ResponseCreated(
+        **read.model_dump(), alerts=[AlertRead.model_validate(a) for a in alerts]
+    )
+
+
+@router.get("/patients/{patient_id}/responses", response_model=list[ResponseRead])
+def list_responses(
+    patient_id: uuid.UUID,
+    db: DbSession,
+    actor: ScaleReader,
+    instrument: Annotated[str | None, Query(max_length=40)] = None,
+) -> list[ResponseRead]:
+    rows = service.responses(db, actor, patient_id, instrument)
+    return [ResponseRead.model_validate(r) for r in rows]
+
+
+@router.get("/alerts", response_model=list[AlertRead])
+def list_alerts(db: DbSession, actor: ScaleReader) -> list[AlertRead]:
+    return [AlertRead.model_validate(a) for a in service.open_alerts(db, actor)]
+
+
+@router.post("/alerts/{alert_id}/acknowledge", response_model=AlertRead)
+def acknowledge_alert(
+    alert_id: uuid.UUID, data: AcknowledgeRequest, db: DbSession, actor: Clinician
+) -> AlertRead:
+    return AlertRead.model_validate(service.acknowledge_alert(db, actor, alert_id, data.note))

@@ -1,0 +1,1 @@
+"""The start page: what needs a clinician's attention now (safety alerts first)."""

@@ -1,0 +1,26 @@
+"""GET / : clinicians land on their worklist; others go where their work is."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from ketacare.accounts.deps import CurrentActor
+from ketacare.kit.db.session import DbSession
+from ketacare.kit.web.templates import render
+from ketacare.patients import service as patients_service
+from ketacare.scales import service as scales_service
+from ketacare.scales.permissions import CLINICIANS
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home(request: Request, db: DbSession, actor: CurrentActor) -> Response:
+    if actor.role == "admin":
+        return RedirectResponse("/admin/users", 303)
+    if actor.role not in CLINICIANS:
+        return RedirectResponse("/patients", 303)
+    alerts = scales_service.open_alerts(db, actor)
+    names = patients_service.names_of(db, actor, {a.patient_id for a in alerts})
+    return render(request, "worklist/home.html", {"alerts": alerts, "names": names})
