@@ -111,6 +111,8 @@ def _draw(axes: matplotlib.axes.Axes, spec: ChartSpec) -> None:
                 zorder=4,
                 gid=f"pt-{point.at:%Y%m%dT%H%M%S}",
             )
+        if len(times) == 1:  # one score: a fortnight around it, not an automatic span of years
+            axes.set_xlim(times[0] - 7, times[0] + 7)
         locator = mdates.AutoDateLocator()
         axes.xaxis.set_major_locator(locator)
         formatter = mdates.ConciseDateFormatter(locator)
