@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -19,6 +20,8 @@ from ketacare.patients.schemas import (
     MeasurementCreate,
     PatientCreate,
 )
+from ketacare.scales import service as scales
+from ketacare.scales.definitions import Instrument, load_instruments
 
 SEED = 20261128
 CLINIC_SLUG = "demo"
@@ -148,14 +151,17 @@ def seed(session: Session, settings: Settings, patient_count: int = 40) -> DemoR
     physician = accounts.actor_for(users["physician"])
     desk = accounts.actor_for(users["front_desk"])
     rng = random.Random(SEED)  # noqa: S311 - reproducible synthetic data, not secrets
+    instruments = load_instruments()
     for number in range(1, patient_count + 1):
-        _seed_patient(session, rng, number, desk, nurse, physician)
+        patient_id = _seed_patient(session, rng, number, desk, nurse, physician)
+        if number % 2 == 0:
+            _seed_scores(session, rng, instruments, patient_id, nurse, physician)
     return DemoResult(True, patient_count, logins)
 
 
 def _seed_patient(
     session: Session, rng: random.Random, number: int, desk: Actor, nurse: Actor, physician: Actor
-) -> None:
+) -> uuid.UUID:
     sex = "female" if rng.random() < 0.6 else "male"
     born = date(1952, 1, 1) + timedelta(days=rng.randrange(0, 365 * 52))
     patient = patients.register(
@@ -197,3 +203,37 @@ def _seed_patient(
     patients.add_diagnosis(
         session, physician, patient.id, DiagnosisCreate(icd10_code=rng.choice(DIAGNOSES))
     )
+    return patient.id
+
+
+def _seed_scores(
+    session: Session,
+    rng: random.Random,
+    instruments: dict[str, Instrument],
+    patient_id: uuid.UUID,
+    nurse: Actor,
+    physician: Actor,
+) -> None:
+    """Weekly PHQ-9 (and MADRS every other week) drifting down, as over a course of infusions."""
+    phq9, madrs = instruments["phq9"], instruments["madrs"]
+    severity = rng.uniform(0.55, 0.9)
+    improvement = rng.uniform(0.0, 0.12)
+    for week in range(6):
+        level = max(0.0, severity - improvement * week)
+        when = ANCHOR + timedelta(days=7 * week)
+        answers = {item.id: min(3, max(0, round(rng.gauss(level * 3, 0.6)))) for item in phq9.items}
+        answers["9"] = 1 if (week == 5 and rng.random() < 0.2) else 0
+        scales.record_response(session, nurse, phq9, patient_id, answers, administered_at=when)
+        if week % 2 == 0:
+            rated = {
+                item.id: min(6, max(0, round(rng.gauss(level * 5, 1.0)))) for item in madrs.items
+            }
+            rated["10"] = min(rated["10"], 2)
+            scales.record_response(
+                session,
+                physician,
+                madrs,
+                patient_id,
+                rated,
+                administered_at=when + timedelta(hours=1),
+            )
