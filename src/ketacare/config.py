@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=64 * 1024, ge=8 * 1024, le=1024 * 1024)
     instruments_dir: Path | None = None
     """A clinic's own instrument files (e.g. licensed wording); same id overrides the shipped one."""
+    outcome_baseline: Literal["last_before_first_treatment", "first_score"] = (
+        "last_before_first_treatment"
+    )
+    deterioration_min_increase_pct: float = Field(default=25.0, ge=1, le=200)
+    """Clinic setting: no published threshold (clinical.md §5a asks only for a flag). The default
+    mirrors the partial-response band (25%) in the other direction."""
     questionnaire_link_hours: int = Field(default=72, ge=1, le=24 * 30)
     smtp_host: str = "localhost"
     smtp_port: int = Field(default=25, ge=1, le=65535)

@@ -165,3 +165,40 @@ class TestAccess:
         url = f"/api/v1/patients/{patient_id}/responses"
         assert client.post(url, json=body, headers=headers).status_code == 404
         assert client.get(url, headers=headers).status_code == 404
+
+
+class TestOutcomesApi:
+    def test_madrs_course_to_remission(
+        self,
+        client: TestClient,
+        make_user: Callable[..., User],
+        session_factory: sessionmaker[Session],
+        settings: Settings,
+    ) -> None:
+        physician = make_user("physician")
+        headers = bearer_for(session_factory, settings, physician)
+        login(client, physician)
+        patient_id = register(client)
+        for day, values in (
+            (1, [4, 4, 4, 4, 2, 4, 4, 2, 4, 0]),
+            (8, [2, 2, 2, 2, 1, 2, 2, 1, 2, 0]),
+            (15, [1, 1, 1, 1, 1, 1, 1, 1, 1, 0]),
+        ):
+            body = {
+                "instrument": "madrs",
+                "administered_at": f"2026-03-{day:02d}T10:00:00Z",
+                "answers": {str(n): v for n, v in enumerate(values, start=1)},
+            }
+            assert (
+                client.post(
+                    f"/api/v1/patients/{patient_id}/responses", json=body, headers=headers
+                ).status_code
+                == 201
+            )
+        outcomes = client.get(f"/api/v1/patients/{patient_id}/outcomes", headers=headers).json()
+        madrs = next(o for o in outcomes if o["instrument"] == "madrs")
+        assert (madrs["baseline"]["total"], madrs["latest"]["total"]) == (32, 9)
+        assert madrs["status"] == "response"
+        assert madrs["remission"] == {"MADRS <=10": True, "MADRS <=12": True}
+        assert madrs["time_to_first_response_days"] == 7.0  # 32 -> 16 is exactly 50%
+        assert "no treatment recorded" in madrs["baseline_source"]

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from ketacare.accounts.deps import settings_of
 from ketacare.kit.db.session import DbSession
 from ketacare.scales import service
 from ketacare.scales.definitions import Instrument, get_instrument
@@ -15,9 +16,11 @@ from ketacare.scales.schemas import (
     AcknowledgeRequest,
     AlertRead,
     InstrumentRead,
+    OutcomeRead,
     ResponseCreate,
     ResponseCreated,
     ResponseRead,
+    ScorePointRead,
 )
 
 router = APIRouter(tags=["scales"])
@@ -62,6 +65,43 @@ def list_responses(
 ) -> list[ResponseRead]:
     rows = service.responses(db, actor, patient_id, instrument)
     return [ResponseRead.model_validate(r) for r in rows]
+
+
+@router.get("/patients/{patient_id}/outcomes", response_model=list[OutcomeRead])
+def patient_outcomes(
+    request: Request, patient_id: uuid.UUID, db: DbSession, actor: ScaleReader
+) -> list[OutcomeRead]:
+    """Baseline, change, response, remission and relapse for each instrument with scores."""
+    rows = service.responses(db, actor, patient_id)
+    answer = []
+    for instrument_id in sorted({r.instrument_id for r in rows}):
+        instrument = get_instrument(_instruments(request), instrument_id)
+        outcome = service.outcome_of(
+            instrument, [r for r in rows if r.instrument_id == instrument_id], settings_of(request)
+        )
+        if outcome is None:
+            continue
+        ttr = outcome.time_to_first_response
+        answer.append(
+            OutcomeRead(
+                instrument=instrument_id,
+                baseline=ScorePointRead.model_validate(outcome.baseline)
+                if outcome.baseline
+                else None,
+                baseline_source=outcome.baseline_source,
+                latest=ScorePointRead.model_validate(outcome.latest) if outcome.latest else None,
+                change=outcome.change,
+                percent_change=outcome.percent_change,
+                status=outcome.status,
+                remission=outcome.remission,
+                ever_responded=outcome.ever_responded,
+                ever_remitted=outcome.ever_remitted,
+                time_to_first_response_days=ttr.total_seconds() / 86400 if ttr else None,
+                relapsed=outcome.relapsed,
+                relapse_at=outcome.relapse_at,
+            )
+        )
+    return answer
 
 
 @router.get("/alerts", response_model=list[AlertRead])

@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ketacare.kit.errors import NotFound
-from ketacare.scales.criteria import OutcomeCriteria, RemissionCutoff
+from ketacare.scales.criteria import OutcomeCriteria, RelapseRule, RemissionCutoff
 
 
 class _Strict(BaseModel):
@@ -88,6 +88,7 @@ class OutcomesTable(_Strict):
     response_reduction_pct: float = 50.0
     partial_response_min_pct: float = 25.0
     remission: list[RemissionCutoff] = Field(default_factory=list)
+    relapse: RelapseRule | None = None  # only where a source defines one; clinics may add theirs
 
 
 class Instrument(_Strict):
@@ -181,6 +182,10 @@ class Instrument(_Strict):
         if group.rule == "max":
             return max(low for low, _ in ranges), max(high for _, high in ranges)
         return sum(low for low, _ in ranges), sum(high for _, high in ranges)
+
+    @property
+    def relapse_rule(self) -> RelapseRule | None:
+        return self.outcomes.relapse if self.outcomes else None
 
     @property
     def outcome_criteria(self) -> OutcomeCriteria | None:

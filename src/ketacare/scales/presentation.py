@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ketacare.config import Settings
 from ketacare.kit.actor import Actor
 from ketacare.kit.errors import FieldProblem, InvalidInput
 from ketacare.patients import service as patients_service
@@ -45,15 +46,10 @@ class InstrumentPanel:
     chart_svg: str
 
 
-def _panel(instrument: Instrument, rows: list[ScaleResponse]) -> InstrumentPanel:
-    scores = [
-        outcomes.Score(at=r.administered_at, total=r.total) for r in rows if r.total is not None
-    ]
-    outcome = (
-        outcomes.evaluate(scores, instrument.outcome_criteria)
-        if (scores and instrument.outcome_criteria)
-        else None
-    )
+def _panel(
+    instrument: Instrument, rows: list[ScaleResponse], settings: Settings
+) -> InstrumentPanel:
+    outcome = service.outcome_of(instrument, rows, settings)
     baseline = outcome.baseline.total if outcome and outcome.baseline else None
     criteria = instrument.outcome_criteria
     spec = charts.ChartSpec(
@@ -74,13 +70,17 @@ def _panel(instrument: Instrument, rows: list[ScaleResponse]) -> InstrumentPanel
             else None
         ),
         remission_lines=tuple((c.name, c.value) for c in criteria.remission) if criteria else (),
-        treatments=(),
+        treatments=(),  # treatment sessions arrive with the session module
     )
     return InstrumentPanel(instrument, rows, outcome, charts.trajectory_svg(spec))
 
 
 def patient_scales_context(
-    session: Session, actor: Actor, patient_id: uuid.UUID, instruments: Mapping[str, Instrument]
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    patient_id: uuid.UUID,
+    instruments: Mapping[str, Instrument],
 ) -> dict[str, Any]:
     patient = patients_service.get(session, actor, patient_id)
     rows = service.responses(session, actor, patient_id)
@@ -88,7 +88,7 @@ def patient_scales_context(
     for row in rows:
         by_instrument.setdefault(row.instrument_id, []).append(row)
     panels = [
-        _panel(instruments[iid], responses)
+        _panel(instruments[iid], responses, settings)
         for iid, responses in by_instrument.items()
         if iid in instruments
     ]

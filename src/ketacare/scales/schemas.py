@@ -66,3 +66,24 @@ class InstrumentRead(Schema):
     loinc_panel: str | None
     loinc_total: str | None
     items: list[ItemRead]
+
+
+class ScorePointRead(Schema):
+    at: datetime
+    total: int
+
+
+class OutcomeRead(Schema):
+    instrument: str
+    baseline: ScorePointRead | None
+    baseline_source: str
+    latest: ScorePointRead | None
+    change: int | None
+    percent_change: float | None = Field(description="Reduction from baseline, in percent")
+    status: str
+    remission: dict[str, bool]
+    ever_responded: bool
+    ever_remitted: bool
+    time_to_first_response_days: float | None
+    relapsed: bool
+    relapse_at: datetime | None

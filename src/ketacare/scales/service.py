@@ -9,12 +9,15 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ketacare.audit import service as audit
+from ketacare.config import Settings
 from ketacare.kit.actor import Actor
 from ketacare.kit.db.types import utcnow
 from ketacare.kit.errors import InvalidInput, NotFound
 from ketacare.patients import service as patients_service
+from ketacare.scales.criteria import DeteriorationRule
 from ketacare.scales.definitions import Instrument
 from ketacare.scales.models import SafetyAlert, ScaleResponse
+from ketacare.scales.outcomes import Outcome, Score, evaluate
 from ketacare.scales.repository import ScalesRepository
 from ketacare.scales.scoring import ScoreResult, score
 
@@ -133,6 +136,28 @@ def responses(
         details={"instrument": instrument_id or "all", "count": len(rows)},
     )
     return rows
+
+
+def outcome_of(
+    instrument: Instrument, rows: list[ScaleResponse], settings: Settings
+) -> Outcome | None:
+    """The outcome summary for one instrument's responses, with the clinic's outcome settings.
+
+    No treatment sessions are recorded yet, so the baseline falls back to the first score and the
+    outcome says so (``baseline_source``).
+    """
+    criteria = instrument.outcome_criteria
+    scores = [Score(at=r.administered_at, total=r.total) for r in rows if r.total is not None]
+    if criteria is None or not scores:
+        return None
+    return evaluate(
+        scores,
+        criteria,
+        first_treatment_at=None,
+        baseline_rule=settings.outcome_baseline,
+        relapse=instrument.relapse_rule,
+        deterioration=DeteriorationRule(settings.deterioration_min_increase_pct),
+    )
 
 
 def void_response(

@@ -34,7 +34,9 @@ def _instruments(request: Request) -> dict[str, Instrument]:
 def scales_page(
     request: Request, patient_id: uuid.UUID, db: DbSession, actor: ScaleReader
 ) -> Response:
-    context = patient_scales_context(db, actor, patient_id, _instruments(request))
+    context = patient_scales_context(
+        db, actor, settings_of(request), patient_id, _instruments(request)
+    )
     return render(request, "scales/patient_scales.html", context)
 
 
