@@ -205,3 +205,47 @@ class TestProperties:
         if higher:
             raised = score(instrument, {**given_answers, item.id: higher[0].value})
             assert raised.total is not None and raised.total >= result.total
+
+
+def answers_for_total(instrument: Instrument, target: int) -> dict[str, int]:
+    """Answers that score exactly ``target``: fill scoring units (items or groups) greedily."""
+    units = (
+        instrument.groups if instrument.scoring == "groups" else [None for _ in instrument.items]
+    )
+    chosen: dict[str, int] = {}
+    remaining = target
+    if instrument.scoring == "groups":
+        for group in instrument.groups:
+            first, *rest = group.items
+            options = instrument.options_for(instrument.item(first))
+            pick = max((o for o in options if o.points <= remaining), key=lambda o: o.points)
+            chosen[first] = pick.value
+            remaining -= pick.points
+            for other in rest:
+                chosen[other] = min(
+                    instrument.options_for(instrument.item(other)), key=lambda o: o.points
+                ).value
+    else:
+        for item in instrument.items:
+            options = instrument.options_for(item)
+            pick = max((o for o in options if o.points <= remaining), key=lambda o: o.points)
+            chosen[item.id] = pick.value
+            remaining -= pick.points
+    assert remaining == 0 and len(units) > 0
+    return chosen
+
+
+BAND_EDGES = [
+    (instrument.id, edge, band.label)
+    for instrument in INSTRUMENTS.values()
+    for band in instrument.bands
+    for edge in {band.min, band.max}
+]
+
+
+class TestEveryBandBoundary:
+    @pytest.mark.parametrize(("instrument_id", "total", "label"), BAND_EDGES)
+    def test_band_edges(self, instrument_id: str, total: int, label: str) -> None:
+        instrument = INSTRUMENTS[instrument_id]
+        result = score(instrument, answers_for_total(instrument, total))
+        assert (result.total, result.severity) == (total, label)
