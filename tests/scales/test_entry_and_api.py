@@ -202,3 +202,26 @@ class TestOutcomesApi:
         assert madrs["remission"] == {"MADRS <=10": True, "MADRS <=12": True}
         assert madrs["time_to_first_response_days"] == 7.0  # 32 -> 16 is exactly 50%
         assert "no treatment recorded" in madrs["baseline_source"]
+
+
+class TestVoidResponse:
+    def test_voided_response_leaves_scores_and_outcomes_but_stays_stored(
+        self, client: TestClient, make_user: Callable[..., User], db: Session
+    ) -> None:
+        login(client, make_user("physician"))
+        patient_id = register(client)
+        post_form(client, f"/patients/{patient_id}/scales/madrs", MADRS_32)
+        row = db.scalars(select(ScaleResponse)).one()
+        refused = post_form(
+            client, f"/patients/{patient_id}/scales/responses/{row.id}/void", {"reason": ""}
+        )
+        assert refused.status_code == 422
+        done = post_form(
+            client,
+            f"/patients/{patient_id}/scales/responses/{row.id}/void",
+            {"reason": "entered for the wrong patient"},
+        )
+        assert done.status_code == 303
+        assert "No scores recorded yet" in client.get(f"/patients/{patient_id}/scales").text
+        stored = db.get(ScaleResponse, row.id, populate_existing=True)
+        assert stored is not None and stored.void_reason == "entered for the wrong patient"

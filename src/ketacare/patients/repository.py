@@ -6,31 +6,19 @@ import uuid
 from typing import TypeVar
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
 
-from ketacare.kit.actor import Actor
-from ketacare.kit.db.base import ClinicalRecord
+from ketacare.kit.db.base import ClinicalRecord, ClinicScopedRepository
 from ketacare.patients.models import Allergy, BodyMeasurement, Diagnosis, Patient, PatientRevision
 
 RecordT = TypeVar("RecordT", bound=ClinicalRecord)
 
 
-class PatientRepository:
-    def __init__(self, session: Session, actor: Actor) -> None:
-        if actor.clinic_id is None:
-            raise PermissionError("patient data is only reachable from within a clinic")
-        self.session = session
-        self.clinic_id: uuid.UUID = actor.clinic_id
-
+class PatientRepository(ClinicScopedRepository):
     def _readable(self, model: type[RecordT]) -> Select[RecordT]:
         return select(model).where(
             model.clinic_id == self.clinic_id,
             model.voided_at.is_(None),
         )
-
-    def add(self, row: object) -> None:
-        self.session.add(row)
-        self.session.flush()
 
     def get(self, patient_id: uuid.UUID) -> Patient | None:
         return self.session.scalars(self._readable(Patient).where(Patient.id == patient_id)).first()

@@ -235,9 +235,7 @@ def void_record(
     row = PatientRepository(session, actor).record_of(model, patient_id, record_id)
     if row is None:
         raise NotFound(f"no such {kind}")
-    row.voided_at = utcnow()
-    row.voided_by = actor.user_id
-    row.void_reason = reason
+    row.void(actor.user_id, reason)
     audit.record(session, actor, f"{kind}.void", kind, row.id, patient_id=patient_id)
 
 

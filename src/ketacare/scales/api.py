@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from ketacare.accounts.deps import settings_of
 from ketacare.kit.db.session import DbSession
+from ketacare.patients.schemas import VoidRequest
 from ketacare.scales import service
 from ketacare.scales.definitions import Instrument, get_instrument
 from ketacare.scales.permissions import Clinician, ScaleReader
@@ -65,6 +66,18 @@ def list_responses(
 ) -> list[ResponseRead]:
     rows = service.responses(db, actor, patient_id, instrument)
     return [ResponseRead.model_validate(r) for r in rows]
+
+
+@router.post("/patients/{patient_id}/responses/{response_id}/void", status_code=204)
+def void_response(
+    patient_id: uuid.UUID,
+    response_id: uuid.UUID,
+    data: VoidRequest,
+    db: DbSession,
+    actor: Clinician,
+) -> None:
+    """Withdraw a wrongly entered response; it stays stored with who, when and why."""
+    service.void_response(db, actor, patient_id, response_id, data.reason)
 
 
 @router.get("/patients/{patient_id}/outcomes", response_model=list[OutcomeRead])

@@ -7,21 +7,11 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ketacare.kit.actor import Actor
+from ketacare.kit.db.base import ClinicScopedRepository
 from ketacare.scales.models import QuestionnaireLink, SafetyAlert, ScaleResponse
 
 
-class ScalesRepository:
-    def __init__(self, session: Session, actor: Actor) -> None:
-        if actor.clinic_id is None:
-            raise PermissionError("scale data is only reachable from within a clinic")
-        self.session = session
-        self.clinic_id: uuid.UUID = actor.clinic_id
-
-    def add(self, row: object) -> None:
-        self.session.add(row)
-        self.session.flush()
-
+class ScalesRepository(ClinicScopedRepository):
     def responses(
         self, patient_id: uuid.UUID, instrument_id: str | None = None
     ) -> list[ScaleResponse]:

@@ -166,7 +166,7 @@ def void_response(
     row = ScalesRepository(session, actor).response(patient_id, response_id)
     if row is None:
         raise NotFound("no such response")
-    row.voided_at, row.voided_by, row.void_reason = utcnow(), actor.user_id, reason
+    row.void(actor.user_id, reason)
     audit.record(
         session, actor, "scale_response.void", "scale_response", row.id, patient_id=patient_id
     )

@@ -14,9 +14,11 @@ from ketacare.kit.actor import Actor
 from ketacare.kit.db.session import DbSession
 from ketacare.kit.errors import InvalidInput
 from ketacare.kit.mail import MailNotSent
+from ketacare.kit.schemas import parse
 from ketacare.kit.web.forms import FormData, safe_path
 from ketacare.kit.web.templates import render
 from ketacare.patients import service as patients_service
+from ketacare.patients.schemas import VoidRequest
 from ketacare.scales import links, service
 from ketacare.scales.definitions import Instrument, get_instrument
 from ketacare.scales.permissions import Clinician, LinkIssuer, ScaleReader
@@ -117,6 +119,27 @@ def issue_link(
         "patient": patients_service.get(db, actor, patient_id, audit_view=False),
     }
     return render(request, "scales/link_issued.html", context)
+
+
+@router.post("/patients/{patient_id}/scales/responses/{response_id}/void")
+def void_response(
+    request: Request,
+    patient_id: uuid.UUID,
+    response_id: uuid.UUID,
+    db: DbSession,
+    actor: Clinician,
+    form: FormData,
+) -> Response:
+    try:
+        reason = parse(VoidRequest, form).reason
+    except InvalidInput as invalid:
+        context = patient_scales_context(
+            db, actor, settings_of(request), patient_id, _instruments(request)
+        )
+        context["void_error"] = invalid.by_field()["reason"]
+        return render(request, "scales/patient_scales.html", context, status_code=422)
+    service.void_response(db, actor, patient_id, response_id, reason)
+    return RedirectResponse(f"/patients/{patient_id}/scales", 303)
 
 
 @router.get("/alerts")

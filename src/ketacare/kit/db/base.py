@@ -6,8 +6,9 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, MetaData, String, Text, Uuid
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
+from ketacare.kit.actor import Actor
 from ketacare.kit.db.types import UTCDateTime, utcnow
 
 NAMING_CONVENTION = {
@@ -53,6 +54,26 @@ class ClinicalRecord(UUIDPrimaryKey):
     @property
     def is_voided(self) -> bool:
         return self.voided_at is not None
+
+    def void(self, by: uuid.UUID | None, reason: str) -> None:
+        """Hide from the record with who, when and why; the row itself stays."""
+        self.voided_at = utcnow()
+        self.voided_by = by
+        self.void_reason = reason
+
+
+class ClinicScopedRepository:
+    """Base for repositories of clinical data: every query starts from the actor's clinic."""
+
+    def __init__(self, session: Session, actor: Actor) -> None:
+        if actor.clinic_id is None:
+            raise PermissionError("clinical data is only reachable from within a clinic")
+        self.session = session
+        self.clinic_id: uuid.UUID = actor.clinic_id
+
+    def add(self, row: object) -> None:
+        self.session.add(row)
+        self.session.flush()
 
 
 def short_text(length: int = 200) -> String:
