@@ -225,3 +225,28 @@ class TestVoidResponse:
         assert "No scores recorded yet" in client.get(f"/patients/{patient_id}/scales").text
         stored = db.get(ScaleResponse, row.id, populate_existing=True)
         assert stored is not None and stored.void_reason == "entered for the wrong patient"
+
+
+class TestCssrsAlert:
+    def test_moderate_risk_raises_an_alert_low_does_not(
+        self,
+        client: TestClient,
+        make_user: Callable[..., User],
+        session_factory: sessionmaker[Session],
+        settings: Settings,
+    ) -> None:
+        nurse = make_user("nurse")
+        headers = bearer_for(session_factory, settings, nurse)
+        login(client, nurse)
+        patient_id = register(client)
+        url = f"/api/v1/patients/{patient_id}/responses"
+        low = {"instrument": "cssrs_screener", "answers": {"1": 1, "2": 0, "6": 0}}
+        moderate = {
+            "instrument": "cssrs_screener",
+            "answers": {"1": 1, "2": 1, "3": 1, "4": 0, "5": 0, "6": 0},
+        }
+        first = client.post(url, json=low, headers=headers).json()
+        assert (first["risk"], first["alerts"]) == ("low", [])
+        second = client.post(url, json=moderate, headers=headers).json()
+        assert second["risk"] == "moderate"
+        assert [a["reason"] for a in second["alerts"]] == ["C-SSRS: moderate risk"]

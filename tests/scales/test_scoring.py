@@ -177,6 +177,14 @@ class TestCssrsTriage:
         assert result.risk == cssrs_oracle(given_answers)
         assert result.needs_safety_alert == (result.risk in ("moderate", "high"))
 
+    def test_follow_up_items_not_asked_may_be_given_as_no(self) -> None:
+        result = score(
+            INSTRUMENTS["cssrs_screener"], {"1": 1, "2": 0, "3": 0, "4": 0, "5": 0, "6": 0, "6b": 0}
+        )
+        assert (result.risk, result.severity) == ("low", "low")
+        assert [flag.name for flag in result.flags] == ["suicide_risk_low"]
+        assert not result.needs_safety_alert
+
     def test_follow_up_items_must_be_left_out_when_not_asked(self) -> None:
         with pytest.raises(InvalidInput) as raised:
             score(INSTRUMENTS["cssrs_screener"], {"1": 0, "2": 0, "3": 1, "6": 0})

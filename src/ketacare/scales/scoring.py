@@ -25,11 +25,11 @@ class ScoreResult:
     item_scores: dict[str, int]
     subscores: dict[str, int] = field(default_factory=dict)
     flags: tuple[RaisedFlag, ...] = ()
-    risk: str | None = None  # triage instruments (C-SSRS screener)
+    risk: str | None = None  # triage instruments (C-SSRS screener); also given as ``severity``
 
     @property
     def needs_safety_alert(self) -> bool:
-        return any(flag.safety for flag in self.flags) or self.risk in ("moderate", "high")
+        return any(flag.safety for flag in self.flags)
 
 
 def _asked(item: Item, answers: Mapping[str, int]) -> bool:
@@ -39,7 +39,9 @@ def _asked(item: Item, answers: Mapping[str, int]) -> bool:
 def validate_answers(instrument: Instrument, answers: Mapping[str, int]) -> dict[str, int]:
     """Item points for every asked item; InvalidInput names each missing or bad item.
 
-    An item hidden by ``show_if`` (e.g. C-SSRS 3-5 when item 2 is "no") must not be answered.
+    An item hidden by ``show_if`` (e.g. C-SSRS 3-5 when item 2 is "no") was not asked: it may be
+    left out or given its lowest value ("no"), and is then ignored; any other answer contradicts
+    the item it depends on and is refused.
     """
     problems: list[FieldProblem] = []
     known = {item.id for item in instrument.items}
@@ -55,6 +57,8 @@ def validate_answers(instrument: Instrument, answers: Mapping[str, int]) -> dict
         if item.id not in answers:
             if asked:
                 problems.append(FieldProblem(f"item {item.id}", f"is required: one of {allowed}"))
+            continue
+        if not asked and answers[item.id] == min(option.value for option in options):
             continue
         if not asked and item.show_if is not None:
             condition = " or ".join(str(value) for value in item.show_if.values)
@@ -93,6 +97,16 @@ def _severity(instrument: Instrument, total: int) -> str | None:
     return next((band.label for band in instrument.bands if band.min <= total <= band.max), None)
 
 
+# The triage levels that need a clinician now (issue: C-SSRS moderate or high risk).
+ALERTING_RISKS = ("moderate", "high")
+
+
+def _risk_flags(risk: str) -> tuple[RaisedFlag, ...]:
+    if risk == "none":
+        return ()
+    return (RaisedFlag(f"suicide_risk_{risk}", "", 1, safety=risk in ALERTING_RISKS),)
+
+
 def _risk(instrument: Instrument, answers: Mapping[str, int]) -> str:
     for level in instrument.triage:  # ordered highest first in the file
         if any(answers.get(item_id) == 1 for item_id in level.any_yes):
@@ -109,8 +123,9 @@ def score(instrument: Instrument, answers: Mapping[str, int]) -> ScoreResult:
     )
     subscores = {group.name: _group_score(group, points) for group in instrument.subscores}
     if instrument.scoring == "triage":
+        risk = _risk(instrument, answers)
         return ScoreResult(
-            instrument.id, None, None, points, subscores, flags, risk=_risk(instrument, answers)
+            instrument.id, None, risk, points, subscores, flags + _risk_flags(risk), risk=risk
         )
     if instrument.scoring == "groups":
         total = sum(_group_score(group, points) for group in instrument.groups)

@@ -21,9 +21,6 @@ from ketacare.scales.outcomes import Outcome, Score, evaluate
 from ketacare.scales.repository import ScalesRepository
 from ketacare.scales.scoring import ScoreResult, score
 
-# The C-SSRS triage levels that need a clinician now (scales_fhir.md §2.8; issue: moderate or high).
-ALERTING_RISKS = ("moderate", "high")
-
 
 def record_response(
     session: Session,
@@ -83,14 +80,16 @@ def record_response(
 
 def alert_reasons(instrument: Instrument, result: ScoreResult) -> list[tuple[str, str]]:
     """What in this result needs a clinician's attention now, as (kind, human reason)."""
-    reasons = [
-        (flag.name, f"{instrument.short_name} item {flag.item} answered {flag.value}")
+    return [
+        (
+            flag.name,
+            f"{instrument.short_name}: {result.risk} risk"
+            if not flag.item
+            else f"{instrument.short_name} item {flag.item} answered {flag.value}",
+        )
         for flag in result.flags
         if flag.safety
     ]
-    if result.risk in ALERTING_RISKS:
-        reasons.append((f"risk_{result.risk}", f"{instrument.short_name}: {result.risk} risk"))
-    return reasons
 
 
 def _raise_alert(
