@@ -67,3 +67,11 @@ class TestCsv:
         assert result.exit_code == 2
         assert "row 3: item 3: 'x' is not a whole number" in result.output
         assert not target.exists()
+
+
+class TestOptionalTrailingItem:
+    def test_phq9_with_or_without_item_10(self) -> None:
+        for given in ("1,1,1,1,1,1,1,1,0", "1,1,1,1,1,1,1,1,0,2"):
+            result = runner.invoke(cli, ["score", "phq9", "--answers", given, "--json"])
+            assert result.exit_code == 0, result.output
+            assert json.loads(result.stdout)["total"] == 8

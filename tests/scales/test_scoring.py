@@ -16,7 +16,7 @@ INSTRUMENTS = load_instruments()
 
 
 def answers(instrument_id: str, values: list[int]) -> dict[str, int]:
-    items = INSTRUMENTS[instrument_id].items
+    items = [item for item in INSTRUMENTS[instrument_id].items if item.required]
     return {item.id: value for item, value in zip(items, values, strict=True)}
 
 
@@ -231,7 +231,7 @@ def answers_for_total(instrument: Instrument, target: int) -> dict[str, int]:
                     instrument.options_for(instrument.item(other)), key=lambda o: o.points
                 ).value
     else:
-        for item in instrument.items:
+        for item in instrument.scored_items:
             options = instrument.options_for(item)
             pick = max((o for o in options if o.points <= remaining), key=lambda o: o.points)
             chosen[item.id] = pick.value
@@ -254,3 +254,14 @@ class TestEveryBandBoundary:
         instrument = INSTRUMENTS[instrument_id]
         result = score(instrument, answers_for_total(instrument, total))
         assert (result.total, result.severity) == (total, label)
+
+
+class TestUnscoredItem:
+    def test_phq9_item_10_is_kept_but_never_scored(self) -> None:
+        nine = answers("phq9", [2] * 9)
+        assert score(INSTRUMENTS["phq9"], nine).total == 18
+        with_difficulty = score(INSTRUMENTS["phq9"], {**nine, "10": 3})
+        assert with_difficulty.total == 18
+        assert "10" not in with_difficulty.item_scores
+        with pytest.raises(InvalidInput, match="item 10"):
+            score(INSTRUMENTS["phq9"], {**nine, "10": 4})

@@ -27,8 +27,14 @@ def _instruments() -> dict[str, Instrument]:
 
 
 def _parse_answers(instrument: Instrument, text: str) -> dict[str, int]:
-    """Comma-separated answers in item order; ``-`` (or nothing) for an item that was not asked."""
+    """Comma-separated answers in item order; ``-`` (or nothing) for an item that was not asked.
+
+    Trailing optional items (PHQ-9 item 10) may be left off.
+    """
     parts = [part.strip() for part in text.split(",")]
+    required = max((n for n, item in enumerate(instrument.items, 1) if item.required), default=0)
+    if required <= len(parts) < len(instrument.items):  # trailing optional items left off
+        parts += ["-"] * (len(instrument.items) - len(parts))
     if len(parts) != len(instrument.items):
         item_ids = ", ".join(item.id for item in instrument.items)
         raise InvalidInput.one(
@@ -123,10 +129,10 @@ def _score_file(instrument: Instrument, source: Path, target: Path) -> None:
     for number, row in enumerate(track(rows, description="scoring", console=stderr), start=2):
         try:
             given = {k: v for k, v in row.items() if k != "id"}
-            missing = [item.id for item in instrument.items if item.id not in given]
+            missing = [i.id for i in instrument.items if i.required and i.id not in given]
             if missing:
                 raise InvalidInput.one(f"item {missing[0]}", "has no column in the file")
-            text = ",".join(given[item.id] or "-" for item in instrument.items)
+            text = ",".join(given.get(item.id) or "-" for item in instrument.items)
             result = score_answers(instrument, _parse_answers(instrument, text))
         except InvalidInput as invalid:
             fail(f"row {number}: {invalid}")

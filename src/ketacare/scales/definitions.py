@@ -45,6 +45,14 @@ class Item(_Strict):
     options: str  # name of an option set
     loinc: str | None = None
     show_if: ShowIf | None = None
+    scored: bool = True  # an unscored item (PHQ-9 item 10) is kept but never enters a total
+    required: bool = True
+
+    @model_validator(mode="after")
+    def _unscored_items_are_optional(self) -> Item:
+        if not self.scored and self.required:
+            raise ValueError("an unscored item must have required = false")
+        return self
 
 
 class Group(_Strict):
@@ -155,6 +163,10 @@ class Instrument(_Strict):
     def options_for(self, item: Item) -> list[AnswerOption]:
         return self.option_sets[item.options]
 
+    @property
+    def scored_items(self) -> list[Item]:
+        return [item for item in self.items if item.scored]
+
     def item(self, item_id: str) -> Item:
         return next(item for item in self.items if item.id == item_id)
 
@@ -175,7 +187,7 @@ class Instrument(_Strict):
             return 0
         if self.scoring == "groups":
             return sum(self._group_range(group)[end] for group in self.groups)
-        return sum(self._points_range(item)[end] for item in self.items)
+        return sum(self._points_range(item)[end] for item in self.items if item.scored)
 
     def _group_range(self, group: Group) -> tuple[int, int]:
         ranges = [self._points_range(self.item(item_id)) for item_id in group.items]

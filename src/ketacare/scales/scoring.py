@@ -55,7 +55,7 @@ def validate_answers(instrument: Instrument, answers: Mapping[str, int]) -> dict
         allowed = ", ".join(str(option.value) for option in options)
         asked = _asked(item, answers)
         if item.id not in answers:
-            if asked:
+            if asked and item.required:
                 problems.append(FieldProblem(f"item {item.id}", f"is required: one of {allowed}"))
             continue
         if not asked and answers[item.id] == min(option.value for option in options):
@@ -80,7 +80,8 @@ def validate_answers(instrument: Instrument, answers: Mapping[str, int]) -> dict
                 )
             )
             continue
-        points[item.id] = chosen.points
+        if item.scored:
+            points[item.id] = chosen.points
     if problems:
         raise InvalidInput(problems)
     return points
