@@ -1,0 +1,1 @@
+"""Eligibility before the first dose: TRD staging, contraindications, interactions, consent."""
