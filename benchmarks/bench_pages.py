@@ -29,6 +29,7 @@ from benchmarks.common import (
     progress,
     ratio,
 )
+from ketacare.accounts import api_tokens as accounts_tokens
 from ketacare.accounts import service as accounts
 from ketacare.app import create_app
 from ketacare.demo.seed import DEMO_PASSWORD, seed
@@ -97,7 +98,9 @@ def run(quick: bool) -> list[Row]:
         with transaction(factory) as session:
             nurse = accounts.user_by_email(session, NURSE)
             actor = accounts.actor_for(nurse)
-            _row, raw_token = accounts.create_api_token(session, settings, nurse, "bench", actor)
+            _row, raw_token = accounts_tokens.create_api_token(
+                session, settings, nurse, "bench", actor
+            )
         app = create_app(settings)
         api = TestClient(app, headers={"Authorization": f"Bearer {raw_token}"})
         browser = TestClient(app)

@@ -22,6 +22,7 @@ from benchmarks.common import (
     ratio,
 )
 from ketacare.accounts import service as accounts
+from ketacare.accounts import signin as accounts_signin
 from ketacare.config import Settings
 from ketacare.kit.actor import Actor
 from ketacare.kit.db.engine import make_engine, make_session_factory
@@ -76,8 +77,8 @@ def _attempt(
 ) -> None:
     """One POST /login worth of work: throttle check, lookup, verify, record, audit, commit."""
     with factory() as session:
-        with suppress(accounts.LoginRefused):
-            accounts.log_in(session, settings, email, password, ip, "bench")
+        with suppress(accounts_signin.LoginRefused):
+            accounts_signin.log_in(session, settings, email, password, ip, "bench")
         session.commit()
 
 

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ketacare.accounts import api_tokens as accounts_tokens
 from ketacare.accounts import service as accounts
 from ketacare.accounts.models import User
 from ketacare.config import Settings
@@ -35,7 +36,7 @@ def bearer(
         with transaction(session_factory) as session:
             owner = session.get(User, user.id)
             assert owner is not None
-            _, raw = accounts.create_api_token(
+            _, raw = accounts_tokens.create_api_token(
                 session, settings, owner, "tests", accounts.actor_for(owner)
             )
         return {"Authorization": f"Bearer {raw}"}

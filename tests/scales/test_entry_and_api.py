@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ketacare.accounts import api_tokens as accounts_tokens
 from ketacare.accounts import service as accounts
 from ketacare.accounts.models import User
 from ketacare.config import Settings
@@ -28,7 +29,9 @@ def bearer_for(
     with transaction(session_factory) as session:
         owner = session.get(User, user.id)
         assert owner is not None
-        _, raw = accounts.create_api_token(session, settings, owner, "t", accounts.actor_for(owner))
+        _, raw = accounts_tokens.create_api_token(
+            session, settings, owner, "t", accounts.actor_for(owner)
+        )
     return {"Authorization": f"Bearer {raw}"}
 
 

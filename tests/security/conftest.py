@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from ketacare.accounts import api_tokens as accounts_tokens
 from ketacare.accounts import service as accounts
 from ketacare.accounts.models import Clinic, User
 from ketacare.app import create_app
@@ -139,7 +140,7 @@ def make_token(session_factory: sessionmaker[Session], settings: Settings) -> Ca
         with transaction(session_factory) as session:
             owner = session.get(User, user.id)
             assert owner is not None
-            _, raw = accounts.create_api_token(
+            _, raw = accounts_tokens.create_api_token(
                 session, settings, owner, "security tests", accounts.actor_for(owner)
             )
         return raw

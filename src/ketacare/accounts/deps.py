@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from ketacare.accounts import service
+from ketacare.accounts import api_tokens, service, signin
 from ketacare.accounts.models import User, UserSession
 from ketacare.config import Settings
 from ketacare.kit.actor import Actor
@@ -73,14 +73,14 @@ def pending_session(request: Request, db: DbSession) -> UserSession | None:
     """The browser's session even if its second factor is still outstanding."""
     settings = settings_of(request)
     token = request.cookies.get(session_cookie_name(settings))
-    return service.resolve_session(db, settings, token) if token else None
+    return signin.resolve_session(db, settings, token) if token else None
 
 
 def get_auth(request: Request, db: DbSession) -> Auth:
     settings = settings_of(request)
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer ") and is_api_request(request):
-        user = service.resolve_api_token(db, settings, authorization[7:].strip())
+        user = api_tokens.resolve_api_token(db, settings, authorization[7:].strip())
         if user is None:
             raise LoginRequired()
         auth = Auth(user, None)

@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from ketacare.accounts import mfa, service
+from ketacare.accounts import api_tokens, mfa, signin
 from ketacare.accounts.deps import (
     CurrentActor,
     CurrentAuth,
@@ -46,7 +46,7 @@ def login(request: Request, db: DbSession, form: FormData) -> Response:
     settings = settings_of(request)
     email, target = form.get("email", ""), _safe_next(form.get("next"))
     try:
-        outcome = service.log_in(
+        outcome = signin.log_in(
             db,
             settings,
             email,
@@ -54,7 +54,7 @@ def login(request: Request, db: DbSession, form: FormData) -> Response:
             client_ip(request),
             request.headers.get("user-agent", ""),
         )
-    except service.LoginRefused as refused:
+    except signin.LoginRefused as refused:
         message = (
             "Too many failed attempts. Wait a few minutes and try again."
             if refused.reason == "throttled"
@@ -79,7 +79,7 @@ def mfa_submit(request: Request, db: DbSession, form: FormData) -> Response:
     user_session = pending_session(request, db)
     if user_session is None or not user_session.user.mfa_enrolled:
         return RedirectResponse("/login", 303)
-    token = service.verify_mfa_code(
+    token = signin.verify_mfa_code(
         db, settings_of(request), user_session, form.get("code", ""), client_ip(request)
     )
     if token is None:
@@ -105,7 +105,7 @@ def _enrol_form(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    secret = service.start_mfa_enrolment(db, settings_of(request), user_session)
+    secret = signin.start_mfa_enrolment(db, settings_of(request), user_session)
     uri = mfa.provisioning_uri(secret, user_session.user.email)
     context = {
         "secret": secret,
@@ -126,7 +126,7 @@ def enrol_submit(request: Request, db: DbSession, form: FormData) -> Response:
         # would otherwise replace the factor it has not proved).
         return RedirectResponse("/account", 303)
     try:
-        token = service.confirm_mfa_enrolment(
+        token = signin.confirm_mfa_enrolment(
             db, settings_of(request), user_session, form.get("code", ""), client_ip(request)
         )
     except InvalidInput as invalid:
@@ -138,7 +138,7 @@ def enrol_submit(request: Request, db: DbSession, form: FormData) -> Response:
 def logout(request: Request, db: DbSession) -> Response:
     user_session = pending_session(request, db)
     if user_session is not None:
-        service.log_out(db, user_session, client_ip(request))
+        signin.log_out(db, user_session, client_ip(request))
     response = RedirectResponse("/login", 303)
     settings = settings_of(request)
     # Same attributes as when set: browsers ignore a __Host- cookie deletion without Secure.
@@ -148,7 +148,7 @@ def logout(request: Request, db: DbSession) -> Response:
 
 @router.get("/account")
 def account_page(request: Request, db: DbSession, auth: CurrentAuth) -> Response:
-    tokens = service.api_tokens_of(db, auth.user)
+    tokens = api_tokens.api_tokens_of(db, auth.user)
     return render(
         request,
         "accounts/account.html",
@@ -162,7 +162,7 @@ def create_token(
 ) -> Response:
     context: dict[str, object] = {"role_label": ROLE_LABELS[auth.user.role]}
     try:
-        _, raw = service.create_api_token(
+        _, raw = api_tokens.create_api_token(
             db, settings_of(request), auth.user, form.get("name", ""), actor
         )
         context["new_token"] = raw
@@ -170,7 +170,7 @@ def create_token(
     except InvalidInput as invalid:
         context["errors"] = invalid.by_field()
         status = 422
-    context["tokens"] = service.api_tokens_of(db, auth.user)
+    context["tokens"] = api_tokens.api_tokens_of(db, auth.user)
     return render(request, "accounts/account.html", context, status_code=status)
 
 
@@ -178,5 +178,5 @@ def create_token(
 def revoke_token(
     token_id: uuid.UUID, db: DbSession, auth: CurrentAuth, actor: CurrentActor
 ) -> Response:
-    service.revoke_api_token(db, actor, auth.user, token_id)
+    api_tokens.revoke_api_token(db, actor, auth.user, token_id)
     return RedirectResponse("/account", 303)

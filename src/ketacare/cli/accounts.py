@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from ketacare.accounts import service
+from ketacare.accounts import api_tokens, service
 from ketacare.accounts.rules import ROLES
 from ketacare.cli.common import database, fail, load_settings, stderr
 from ketacare.kit.actor import Actor
@@ -80,7 +80,7 @@ def create_token(
     try:
         with database(settings) as session:
             user = service.user_by_email(session, email)
-            _, raw = service.create_api_token(session, settings, user, name, _CLI)
+            _, raw = api_tokens.create_api_token(session, settings, user, name, _CLI)
     except (InvalidInput, NotFound) as error:
         fail(str(error))
     stderr.print("Store this token now; it cannot be shown again.")
