@@ -19,6 +19,9 @@ from ketacare.kit.db.session import DbSession
 from ketacare.kit.web import errors
 from ketacare.kit.web.csrf import csrf_protect
 from ketacare.kit.web.middleware import SecurityMiddleware
+from ketacare.medications import api as medications_api
+from ketacare.medications import views as medications_views
+from ketacare.medications.drugs import drug_table
 from ketacare.patients import api as patients_api
 from ketacare.patients import views as patients_views
 from ketacare.scales import api as scales_api
@@ -44,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     # Loaded once at start-up: a broken instrument file stops the app with its name and field.
     app.state.instruments = load_instruments(settings.instruments_dir)
+    app.state.drugs = drug_table(settings.extra_drugs_file)
 
     static = Path(str(resources.files("ketacare.kit.web").joinpath("static")))
     app.mount("/static", StaticFiles(directory=static), name="static")
@@ -51,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_views.router)
     app.include_router(accounts_admin_views.router)
     app.include_router(audit_views.router)
+    app.include_router(medications_views.router)
     app.include_router(patients_views.router)
     app.include_router(scales_views.router)
     app.include_router(scales_patient_views.router)
@@ -77,8 +82,10 @@ def _api(parent: FastAPI) -> FastAPI:
     api.state.engine = parent.state.engine
     api.state.session_factory = parent.state.session_factory
     api.state.instruments = parent.state.instruments
+    api.state.drugs = parent.state.drugs
     api.include_router(patients_api.router)
     api.include_router(scales_api.router)
+    api.include_router(medications_api.router)
     errors.install(api)
     return api
 

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     deterioration_min_increase_pct: float = Field(default=25.0, ge=1, le=200)
     """Clinic setting: no published threshold (clinical.md §5a asks only for a flag). The default
     mirrors the partial-response band (25%) in the other direction."""
+    extra_drugs_file: Path | None = None
+    """A clinic's additions to the drug table (TOML, same shape as medications/knowledge/drugs.toml)."""
     questionnaire_link_hours: int = Field(default=72, ge=1, le=24 * 30)
     smtp_host: str = "localhost"
     smtp_port: int = Field(default=25, ge=1, le=65535)

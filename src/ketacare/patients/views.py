@@ -16,6 +16,7 @@ from ketacare.kit.errors import InvalidInput
 from ketacare.kit.schemas import parse
 from ketacare.kit.web.forms import FormData, filled
 from ketacare.kit.web.templates import render
+from ketacare.medications import service as medications_service
 from ketacare.patients import rules, service
 from ketacare.patients.permissions import (
     Diagnostician,
@@ -48,7 +49,7 @@ FIELD_LABELS = {
 }
 
 
-def _chart_page(
+def chart_page(
     request: Request,
     db: DbSession,
     actor: Actor,
@@ -58,6 +59,8 @@ def _chart_page(
 ) -> Response:
     chart = service.chart(db, actor, patient_id)
     context = {
+        "medications": medications_service.medications(db, actor, patient_id),
+        "drug_names": sorted(d.name for d in request.app.state.drugs.values()),
         "chart": chart,
         "errors": problems or {},
         "forms": forms or {},
@@ -112,7 +115,7 @@ def register_patient(request: Request, db: DbSession, actor: Registrar, form: Fo
 def patient_chart(
     request: Request, patient_id: uuid.UUID, db: DbSession, actor: Reader
 ) -> Response:
-    return _chart_page(request, db, actor, patient_id)
+    return chart_page(request, db, actor, patient_id)
 
 
 def _amend_form(
@@ -173,7 +176,7 @@ def _add(
         action(db, actor, patient_id, parse(schema, filled(form)))
     except InvalidInput as invalid:
         db.rollback()
-        return _chart_page(request, db, actor, patient_id, {kind: invalid.by_field()}, {kind: form})
+        return chart_page(request, db, actor, patient_id, {kind: invalid.by_field()}, {kind: form})
     return RedirectResponse(f"/patients/{patient_id}#{kind}", 303)
 
 
@@ -223,6 +226,6 @@ def void_record(
     try:
         reason = parse(VoidRequest, form).reason
     except InvalidInput as invalid:
-        return _chart_page(request, db, actor, patient_id, {kind: invalid.by_field()})
+        return chart_page(request, db, actor, patient_id, {kind: invalid.by_field()})
     service.void_record(db, actor, patient_id, kind, record_id, reason)
     return RedirectResponse(f"/patients/{patient_id}#{kind}", 303)

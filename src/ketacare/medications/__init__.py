@@ -1,0 +1,1 @@
+"""Medications: the drug table (data) and each patient's current medication list."""

@@ -1,0 +1,31 @@
+"""A patient's medications over time. Stopping is a new fact (date, who, why); errors are voided."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ketacare.kit.db.base import Base, ClinicalRecord
+
+
+class PatientMedication(ClinicalRecord, Base):
+    __tablename__ = "patient_medications"
+    __table_args__ = (
+        CheckConstraint("dose_amount > 0", name="dose_positive"),
+        CheckConstraint("stopped_on IS NULL OR stopped_on >= started_on", name="stop_after_start"),
+    )
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    drug_name: Mapped[str] = mapped_column(String(100))
+    dose_amount: Mapped[float] = mapped_column(Float)
+    dose_unit: Mapped[str] = mapped_column(String(10))
+    frequency: Mapped[str] = mapped_column(String(60))
+    started_on: Mapped[date]
+    prescriber: Mapped[str | None] = mapped_column(String(200))
+    stopped_on: Mapped[date | None]
+    stopped_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    stopped_at: Mapped[datetime | None]
+    stop_reason: Mapped[str | None] = mapped_column(Text)

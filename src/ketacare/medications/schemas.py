@@ -1,0 +1,51 @@
+"""Medication input and output shapes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from ketacare.kit.schemas import InputSchema, Schema
+
+DoseUnit = Literal["mg", "mcg", "g", "mL", "IU"]
+
+
+def _not_future(value: date | None) -> date | None:
+    if value is not None and value > date.today():
+        raise ValueError("cannot be in the future")
+    return value
+
+
+class MedicationCreate(InputSchema):
+    drug_name: str = Field(min_length=2, max_length=100, description="Generic name")
+    # A unit-sanity bound, not a clinical maximum: per-drug maxima are not in the drug table yet.
+    dose_amount: float = Field(gt=0, le=100_000)
+    dose_unit: DoseUnit = "mg"
+    frequency: str = Field(min_length=1, max_length=60, description="e.g. once daily, at night")
+    started_on: date
+    prescriber: str | None = Field(default=None, max_length=200)
+
+    _started = field_validator("started_on")(_not_future)
+
+
+class MedicationStop(InputSchema):
+    stopped_on: date
+    reason: str = Field(min_length=3, max_length=500)
+
+    _stopped = field_validator("stopped_on")(_not_future)
+
+
+class MedicationRead(Schema):
+    id: uuid.UUID
+    drug_name: str
+    dose_amount: float
+    dose_unit: str
+    frequency: str
+    started_on: date
+    prescriber: str | None
+    stopped_on: date | None
+    stop_reason: str | None
+    classes: list[str] = Field(default_factory=list)
