@@ -14,6 +14,8 @@ from ketacare.accounts import admin_views as accounts_admin_views
 from ketacare.accounts import views as accounts_views
 from ketacare.audit import views as audit_views
 from ketacare.config import Settings, get_settings
+from ketacare.eligibility import api as eligibility_api
+from ketacare.eligibility import views as eligibility_views
 from ketacare.kit.db.engine import make_engine, make_session_factory
 from ketacare.kit.db.session import DbSession
 from ketacare.kit.web import errors
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_admin_views.router)
     app.include_router(audit_views.router)
     app.include_router(medications_views.router)
+    app.include_router(eligibility_views.router)
     app.include_router(patients_views.router)
     app.include_router(scales_views.router)
     app.include_router(scales_patient_views.router)
@@ -86,6 +89,7 @@ def _api(parent: FastAPI) -> FastAPI:
     api.include_router(patients_api.router)
     api.include_router(scales_api.router)
     api.include_router(medications_api.router)
+    api.include_router(eligibility_api.router)
     errors.install(api)
     return api
 

@@ -19,6 +19,7 @@ TEMPLATE_PACKAGES = (
     "ketacare.audit",
     "ketacare.patients",
     "ketacare.scales",
+    "ketacare.eligibility",
     "ketacare.worklist",
 )
 
