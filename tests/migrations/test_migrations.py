@@ -8,7 +8,9 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
+from typer.testing import CliRunner
 
+from ketacare.cli import app as cli
 from ketacare.kit.db import migrate, registry
 from ketacare.kit.db.engine import make_engine
 from tests.databases import PostgresDatabases, SqliteDatabases
@@ -49,7 +51,15 @@ class TestMigrationChain:
         assert differences == []
 
     def test_serve_refuses_an_unmigrated_database(self, empty_url: str) -> None:
-        engine = make_engine(empty_url)
-        assert migrate.current_revision(engine) is None
-        engine.dispose()
-        assert migrate.head_revision(empty_url) is not None
+        result = CliRunner().invoke(
+            cli,
+            ["serve", "--port", "8799"],
+            env={
+                "KETACARE_ENV": "test",
+                "KETACARE_DATABASE_URL": empty_url,
+                "KETACARE_SECRET_KEY": "s" * 40,
+            },
+        )
+        assert result.exit_code == 1
+        assert "not at the latest schema" in result.output
+        assert "run `ketacare db upgrade` first" in result.output
