@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
+from ketacare.accounts import api_tokens
 from ketacare.accounts import service as accounts
 from ketacare.accounts.models import Clinic, User
 from ketacare.app import create_app
@@ -214,6 +215,23 @@ def make_user(
             )
 
     return make
+
+
+def api_token(session_factory: sessionmaker[Session], settings: Settings, user: User) -> str:
+    """A personal API token for ``user``, issued as /account/tokens would."""
+    with transaction(session_factory) as session:
+        owner = session.get(User, user.id)
+        assert owner is not None
+        _, raw = api_tokens.create_api_token(
+            session, settings, owner, "tests", accounts.actor_for(owner)
+        )
+    return raw
+
+
+def bearer_for(
+    session_factory: sessionmaker[Session], settings: Settings, user: User
+) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_token(session_factory, settings, user)}"}
 
 
 def csrf_from(html: str) -> str:

@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from ketacare.accounts.models import User
 from ketacare.config import Settings
 from ketacare.eligibility.models import TreatmentTrial
-from tests.conftest import login, post_form
+from tests.conftest import bearer_for, login, post_form
 from tests.patients.test_views import register
-from tests.scales.test_entry_and_api import bearer_for
 
 SSRI = {
     "kind": "antidepressant",

@@ -13,9 +13,8 @@ from ketacare.accounts.models import User
 from ketacare.config import Settings
 from ketacare.medications.drugs import drug_table, suggestions
 from ketacare.medications.models import PatientMedication
-from tests.conftest import login, post_form
+from tests.conftest import bearer_for, login, post_form
 from tests.patients.test_views import register
-from tests.scales.test_entry_and_api import bearer_for
 
 SERTRALINE = {
     "drug_name": "Sertraline",

@@ -11,12 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ketacare.accounts import api_tokens as accounts_tokens
-from ketacare.accounts import service as accounts
 from ketacare.accounts.models import User
 from ketacare.config import Settings
-from ketacare.kit.db.session import transaction
 from ketacare.patients.models import BodyMeasurement, Patient
+from tests.conftest import bearer_for
 
 BODY = {
     "given_name": "Grace",
@@ -32,14 +30,7 @@ def bearer(
     session_factory: sessionmaker[Session], settings: Settings, make_user: Callable[..., User]
 ) -> Callable[[str], dict[str, str]]:
     def make(role: str) -> dict[str, str]:
-        user = make_user(role)
-        with transaction(session_factory) as session:
-            owner = session.get(User, user.id)
-            assert owner is not None
-            _, raw = accounts_tokens.create_api_token(
-                session, settings, owner, "tests", accounts.actor_for(owner)
-            )
-        return {"Authorization": f"Bearer {raw}"}
+        return bearer_for(session_factory, settings, make_user(role))
 
     return make
 

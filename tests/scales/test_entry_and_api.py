@@ -9,30 +9,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ketacare.accounts import api_tokens as accounts_tokens
-from ketacare.accounts import service as accounts
 from ketacare.accounts.models import User
 from ketacare.config import Settings
-from ketacare.kit.db.session import transaction
 from ketacare.scales.models import ScaleResponse
-from tests.conftest import login, post_form
+from tests.conftest import bearer_for, login, post_form
 from tests.patients.test_views import register
 
 MADRS_32 = {
     f"item-{n}": v for n, v in zip(range(1, 11), [4, 4, 4, 4, 2, 4, 4, 2, 4, 0], strict=True)
 }
-
-
-def bearer_for(
-    session_factory: sessionmaker[Session], settings: Settings, user: User
-) -> dict[str, str]:
-    with transaction(session_factory) as session:
-        owner = session.get(User, user.id)
-        assert owner is not None
-        _, raw = accounts_tokens.create_api_token(
-            session, settings, owner, "t", accounts.actor_for(owner)
-        )
-    return {"Authorization": f"Bearer {raw}"}
 
 
 class TestClinicianEntry:

@@ -15,7 +15,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from ketacare.accounts import api_tokens as accounts_tokens
 from ketacare.accounts import service as accounts
 from ketacare.accounts.models import Clinic, User
 from ketacare.app import create_app
@@ -29,7 +28,7 @@ from ketacare.patients.schemas import (
     MeasurementCreate,
     PatientCreate,
 )
-from tests.conftest import enrol_mfa, login, make_settings
+from tests.conftest import api_token, enrol_mfa, login, make_settings
 
 SESSION_COOKIE = "ketacare_session"
 NEW_PATIENT = {
@@ -137,13 +136,7 @@ def make_token(session_factory: sessionmaker[Session], settings: Settings) -> Ca
     """A personal API token for a user, as ``/account/tokens`` would issue it."""
 
     def make(user: User) -> str:
-        with transaction(session_factory) as session:
-            owner = session.get(User, user.id)
-            assert owner is not None
-            _, raw = accounts_tokens.create_api_token(
-                session, settings, owner, "security tests", accounts.actor_for(owner)
-            )
-        return raw
+        return api_token(session_factory, settings, user)
 
     return make
 
