@@ -122,3 +122,27 @@ class TestStagingApi:
         assert staging["thase_rush_stage"] == "V"
         assert staging["eu_pearl_failed_treatments"] == 4
         assert all(t["judgement"] for t in staging["trials"])
+
+
+class TestMedicationScreening:
+    def test_benzodiazepine_on_the_list_shows_the_interaction(
+        self, client: TestClient, make_user: Callable[..., User]
+    ) -> None:
+        login(client, make_user("physician"))
+        patient_id = register(client)
+        page_url = f"/patients/{patient_id}/treatment-history"
+        assert "eligible</span>" in client.get(page_url).text
+        post_form(
+            client,
+            f"/patients/{patient_id}/medications",
+            {
+                "drug_name": "clonazepam",
+                "dose_amount": "0.5",
+                "dose_unit": "mg",
+                "frequency": "at night",
+                "started_on": "2026-01-01",
+            },
+        )
+        page = client.get(page_url).text
+        assert "eligible with precautions" in page
+        assert "evening before and the morning of treatment" in page

@@ -9,12 +9,14 @@ from starlette.responses import RedirectResponse, Response
 
 from ketacare.eligibility import service
 from ketacare.eligibility.schemas import TrialCreate
+from ketacare.eligibility.screening import conclude, screen
 from ketacare.kit.actor import Actor
 from ketacare.kit.db.session import DbSession
 from ketacare.kit.errors import InvalidInput
 from ketacare.kit.schemas import parse
 from ketacare.kit.web.forms import FormData, filled
 from ketacare.kit.web.templates import render
+from ketacare.medications import service as medications_service
 from ketacare.medications.api import drug_table_of
 from ketacare.patients import service as patients_service
 from ketacare.patients.permissions import Diagnostician
@@ -34,7 +36,14 @@ def _page(
 ) -> Response:
     patient = patients_service.get(db, actor, patient_id)
     result = service.staging_of(db, actor, patient_id)
+    classes = medications_service.current_drug_classes(
+        db, actor, drug_table_of(request), patient_id
+    )
     context = {
+        "screening": {
+            treatment: conclude(screen([], classes, treatment))
+            for treatment in ("iv_ketamine", "esketamine")
+        },
         "patient": patient,
         "staging": result,
         "form": form or {},
