@@ -114,6 +114,7 @@ class Instrument(_Strict):
     loinc_total: str | None = None
     fhir_category: Literal["survey", "exam"] = "survey"
     scoring: Literal["sum", "groups", "triage"] = "sum"
+    higher_is_worse: bool = True  # False where a higher total is better (MOAA/S, Aldrete)
     option_sets: dict[str, list[AnswerOption]]
     items: list[Item]
     groups: list[Group] = Field(default_factory=list)  # scoring = "groups": total = sum of groups
@@ -207,6 +208,7 @@ class Instrument(_Strict):
             response_reduction_pct=self.outcomes.response_reduction_pct,
             partial_response_min_pct=self.outcomes.partial_response_min_pct,
             remission=tuple(self.outcomes.remission),
+            higher_is_worse=self.higher_is_worse,
         )
 
 

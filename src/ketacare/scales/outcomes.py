@@ -2,6 +2,8 @@
 
 Sources: response >=50% and partial response 25-49% reduction (ICSI; clinical.md §5a); remission
 cut-offs per instrument (``OutcomeCriteria``); relapse and deterioration rules are clinic settings.
+Percent change is the reduction from baseline, (baseline - current) / baseline x 100, and is
+undefined for a zero baseline (scales_fhir.md §3).
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from typing import Literal
 from ketacare.scales.criteria import DeteriorationRule, OutcomeCriteria, RelapseRule
 
 BaselineRule = Literal["last_before_first_treatment", "first_score"]
+Status = Literal["response", "partial_response", "no_response", "deterioration"]
+PointStatus = Literal[Status, "baseline", "before_baseline"]
+OutcomeStatus = Literal[Status, "baseline_only", "no_data"]
 
 
 @dataclass(frozen=True, order=True)
@@ -23,13 +28,24 @@ class Score:
 
 
 @dataclass(frozen=True)
+class ScorePoint:
+    """One score on the trajectory, judged against the baseline (for charts and tables)."""
+
+    at: datetime
+    total: int
+    percent_change: float | None  # reduction from baseline; None when the baseline is 0
+    status: PointStatus
+    remission: tuple[str, ...] = ()  # names of the remission cut-offs this score meets
+
+
+@dataclass(frozen=True)
 class Outcome:
     baseline: Score | None
     baseline_source: str
     latest: Score | None
     change: int | None  # latest - baseline (negative is improvement)
     percent_change: float | None  # reduction from baseline, in percent; None when baseline is 0
-    status: str  # response, partial_response, no_response, deterioration, baseline_only, no_data
+    status: OutcomeStatus
     remission: dict[str, bool] = field(default_factory=dict)
     ever_responded: bool = False
     ever_remitted: bool = False
@@ -48,9 +64,9 @@ def status_of(
     current: int,
     criteria: OutcomeCriteria,
     deterioration: DeteriorationRule | None = None,
-) -> str:
+) -> Status:
     pct = reduction_pct(baseline, current)
-    if pct is None:  # a zero baseline cannot improve by a percentage
+    if pct is None:  # a zero baseline cannot change by a percentage
         return "no_response"
     if pct >= criteria.response_reduction_pct:
         return "response"
@@ -77,6 +93,32 @@ def choose_baseline(
     return ordered[0], "first score"
 
 
+def trajectory(
+    scores: Sequence[Score],
+    criteria: OutcomeCriteria,
+    *,
+    first_treatment_at: datetime | None = None,
+    baseline_rule: BaselineRule = "last_before_first_treatment",
+    deterioration: DeteriorationRule | None = None,
+) -> list[ScorePoint]:
+    """Every score, oldest first, with its change from the baseline and its status."""
+    _require_higher_is_worse(criteria)
+    baseline, _ = choose_baseline(scores, first_treatment_at, baseline_rule)
+    if baseline is None:
+        return []
+    points = []
+    for score in sorted(scores):
+        status: PointStatus = "before_baseline"  # also a rival score at the baseline's time
+        if score.at > baseline.at:
+            status = status_of(baseline.total, score.total, criteria, deterioration)
+        elif score == baseline:
+            status = "baseline"
+        met = tuple(cut.name for cut in criteria.remission if cut.met(score.total))
+        pct = reduction_pct(baseline.total, score.total)
+        points.append(ScorePoint(score.at, score.total, pct, status, met))
+    return points
+
+
 def evaluate(
     scores: Sequence[Score],
     criteria: OutcomeCriteria,
@@ -86,54 +128,64 @@ def evaluate(
     relapse: RelapseRule | None = None,
     deterioration: DeteriorationRule | None = None,
 ) -> Outcome:
+    _require_higher_is_worse(criteria)
     baseline, source = choose_baseline(scores, first_treatment_at, baseline_rule)
     if baseline is None:
         return Outcome(None, source, None, None, None, "no_data")
-    after = [s for s in sorted(scores) if s.at > baseline.at]
-    latest = after[-1] if after else baseline
+    points = trajectory(
+        scores,
+        criteria,
+        first_treatment_at=first_treatment_at,
+        baseline_rule=baseline_rule,
+        deterioration=deterioration,
+    )
+    after = [p for p in points if p.at > baseline.at]
+    latest = Score(after[-1].at, after[-1].total) if after else baseline
     remission = {cut.name: cut.met(latest.total) for cut in criteria.remission}
     if not after:
-        return Outcome(
-            baseline, source, latest, 0, 0.0 if baseline.total else None, "baseline_only", remission
-        )
-    statuses = [status_of(baseline.total, s.total, criteria, deterioration) for s in after]
-    first_response = next(
-        (s for s, st in zip(after, statuses, strict=True) if st == "response"), None
-    )
-    remitted = [s for s in after if any(cut.met(s.total) for cut in criteria.remission)]
-    relapse_at = _relapse_at(after, statuses, remitted, relapse)
+        pct = reduction_pct(baseline.total, baseline.total)
+        return Outcome(baseline, source, latest, 0, pct, "baseline_only", remission)
+    first_response = next((p for p in after if p.status == "response"), None)
+    relapse_at = _relapse_at(after, relapse)
     return Outcome(
         baseline=baseline,
         baseline_source=source,
         latest=latest,
         change=latest.total - baseline.total,
-        percent_change=reduction_pct(baseline.total, latest.total),
-        status=statuses[-1],
+        percent_change=after[-1].percent_change,
+        status=_judged(after[-1].status),
         remission=remission,
         ever_responded=first_response is not None,
-        ever_remitted=bool(remitted),
+        ever_remitted=any(p.remission for p in after),
         time_to_first_response=first_response.at - baseline.at if first_response else None,
         relapsed=relapse_at is not None,
         relapse_at=relapse_at,
     )
 
 
-def _relapse_at(
-    after: list[Score], statuses: list[str], remitted: list[Score], rule: RelapseRule | None
-) -> datetime | None:
+def _relapse_at(after: list[ScorePoint], rule: RelapseRule | None) -> datetime | None:
     """First time ``rule.consecutive`` scores in a row reach ``rule.threshold`` after a response
     or remission was reached."""
     if rule is None:
         return None
-    improved = [s.at for s, st in zip(after, statuses, strict=True) if st == "response"]
-    improved += [s.at for s in remitted]
-    if not improved:
+    improved = next((i for i, p in enumerate(after) if p.status == "response" or p.remission), None)
+    if improved is None:
         return None
     run = 0
-    for score in after:
-        if score.at <= min(improved):
-            continue
-        run = run + 1 if score.total >= rule.threshold else 0
+    for point in after[improved + 1 :]:
+        run = run + 1 if point.total >= rule.threshold else 0
         if run >= rule.consecutive:
-            return score.at
+            return point.at
     return None
+
+
+def _judged(status: PointStatus) -> Status:
+    if status == "baseline" or status == "before_baseline":
+        raise AssertionError("a score after the baseline is always judged")
+    return status
+
+
+def _require_higher_is_worse(criteria: OutcomeCriteria) -> None:
+    # Reduction, "<"/"<=" remission cut-offs and ">=" relapse only make sense when lower is better.
+    if not criteria.higher_is_worse:
+        raise ValueError("criteria.higher_is_worse: outcomes need a scale where higher is worse")

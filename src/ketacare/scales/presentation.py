@@ -71,6 +71,10 @@ def _panel(
         ),
         remission_lines=tuple((c.name, c.value) for c in criteria.remission) if criteria else (),
         treatments=(),  # treatment sessions arrive with the session module
+        response_label=(
+            f"≥{criteria.response_reduction_pct:g}% reduction" if criteria else "≥50% reduction"
+        ),
+        higher_is_worse=instrument.higher_is_worse,
     )
     return InstrumentPanel(instrument, rows, outcome, charts.trajectory_svg(spec))
 
