@@ -14,8 +14,13 @@ from ketacare.accounts import admin_views as accounts_admin_views
 from ketacare.accounts import views as accounts_views
 from ketacare.audit import views as audit_views
 from ketacare.config import Settings, get_settings
+from ketacare.consent import api as consent_api
+from ketacare.consent import views as consent_views
 from ketacare.eligibility import api as eligibility_api
+from ketacare.eligibility import assessment_views as eligibility_assessment_views
 from ketacare.eligibility import views as eligibility_views
+from ketacare.eligibility.adequacy import load_adequacy_table
+from ketacare.eligibility.settings import load_assessment_settings
 from ketacare.kit.db.engine import make_engine, make_session_factory
 from ketacare.kit.db.session import DbSession
 from ketacare.kit.web import errors
@@ -50,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Loaded once at start-up: a broken instrument file stops the app with its name and field.
     app.state.instruments = load_instruments(settings.instruments_dir)
     app.state.drugs = drug_table(settings.extra_drugs_file)
+    app.state.assessment_settings = load_assessment_settings(settings.assessment_settings_file)
+    app.state.adequacy = load_adequacy_table(settings.adequacy_file)
 
     static = Path(str(resources.files("ketacare.kit.web").joinpath("static")))
     app.mount("/static", StaticFiles(directory=static), name="static")
@@ -57,8 +64,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_views.router)
     app.include_router(accounts_admin_views.router)
     app.include_router(audit_views.router)
+    app.include_router(consent_views.router)
     app.include_router(medications_views.router)
     app.include_router(eligibility_views.router)
+    app.include_router(eligibility_assessment_views.router)
     app.include_router(patients_views.router)
     app.include_router(scales_views.router)
     app.include_router(scales_patient_views.router)
@@ -86,10 +95,14 @@ def _api(parent: FastAPI) -> FastAPI:
     api.state.session_factory = parent.state.session_factory
     api.state.instruments = parent.state.instruments
     api.state.drugs = parent.state.drugs
+    api.state.assessment_settings = parent.state.assessment_settings
+    api.state.adequacy = parent.state.adequacy
     api.include_router(patients_api.router)
+    api.include_router(patients_api.conditions_router)
     api.include_router(scales_api.router)
     api.include_router(medications_api.router)
     api.include_router(eligibility_api.router)
+    api.include_router(consent_api.router)
     errors.install(api)
     return api
 

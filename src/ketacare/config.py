@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     mirrors the partial-response band (25%) in the other direction."""
     extra_drugs_file: Path | None = None
     """A clinic's additions to the drug table (TOML, same shape as medications/knowledge/drugs.toml)."""
+    adequacy_file: Path | None = None
+    """Replaces eligibility/knowledge/adequacy.toml (minimum weeks, per-drug minimum doses)."""
+    assessment_settings_file: Path | None = None
+    """Replaces eligibility/knowledge/assessment.toml (blood-pressure limits, justification length)."""
     questionnaire_link_hours: int = Field(default=72, ge=1, le=24 * 30)
     smtp_host: str = "localhost"
     smtp_port: int = Field(default=25, ge=1, le=65535)

@@ -78,7 +78,7 @@ def test_patient_phq9_on_phone_raises_alert_that_clinician_acknowledges(
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Scores: Hopper, Grace")
     panel = page.get_by_role("region", name="Patient Health Questionnaire-9 (PHQ-9)")
-    expect(panel.get_by_role("img", name=re.compile(r"latest 10 on"))).to_be_visible()
+    expect(panel.get_by_role("img", name=re.compile(r"latest 10 \(moderate\) on"))).to_be_visible()
     expect(panel.get_by_role("table")).to_contain_text("moderate")
     page.screenshot(path=artifacts / "scores-page.png", full_page=True)
     page.get_by_label("Action taken").fill("Phoned the patient; safety plan reviewed, no intent.")

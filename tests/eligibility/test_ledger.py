@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -71,6 +72,10 @@ class TestLedgerPage:
         )
         assert bad.status_code == 422
         assert 'id="e-weeks_at_dose"' in bad.text and 'id="e-highest_daily_dose_mg"' in bad.text
+        started = (date.today() - timedelta(days=14)).isoformat()
+        too_long = post_form(client, url, {**SSRI, "started_on": started, "weeks_at_dose": "8"})
+        assert too_long.status_code == 422
+        assert "must be at most 2.0" in too_long.text and "end in the future" in too_long.text
         unknown = post_form(client, url, {**SSRI, "name": "sertralin"})
         assert unknown.status_code == 422 and "did you mean sertraline" in unknown.text
         assert db.scalars(select(TreatmentTrial)).first() is None

@@ -1,10 +1,22 @@
-"""TRD staging on worked examples: EU-PEARL, Thase-Rush, Maudsley."""
+"""TRD staging on worked examples: EU-PEARL, Thase-Rush, Maudsley, and the adequacy table."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
+from ketacare.eligibility.adequacy import (
+    SHIPPED,
+    AdequacyTable,
+    Duration,
+    MinimumDose,
+    load_adequacy_table,
+)
 from ketacare.eligibility.staging import Trial, eu_pearl, judge, maudsley, thase_rush
 
 
@@ -117,3 +129,42 @@ class TestMaudsley:
         assert 3 <= result.total <= 15
         expected = "mild" if result.total <= 6 else "moderate" if result.total <= 10 else "severe"
         assert result.band == expected
+
+
+class TestAdequacyTable:
+    TABLE = AdequacyTable(
+        duration=Duration(min_weeks=6, source="clinic: MGH-ATRQ-style 6 weeks"),
+        drug=[MinimumDose(name="Sertraline", min_daily_mg=50, source="clinic table v1")],
+    )
+
+    def test_dose_from_the_table_decides_and_the_reason_cites_it(self) -> None:
+        low = judge(replace(ad("sertraline", "SSRI", weeks=8), daily_dose_mg=25), self.TABLE)
+        assert not low.counts_as_failure
+        assert "25 mg/day is below the minimum 50 mg/day (clinic table v1)" in low.reason
+        # The table outranks the physician's tick in both directions.
+        high = judge(
+            replace(ad("sertraline", "SSRI", weeks=8, adequate_dose=False), daily_dose_mg=100),
+            self.TABLE,
+        )
+        assert high.counts_as_failure and "at or above the minimum 50" in high.reason
+
+    def test_drugs_missing_from_the_table_fall_back_to_the_physician(self) -> None:
+        verdict = judge(ad("venlafaxine", "SNRI", weeks=8), self.TABLE)
+        assert verdict.counts_as_failure
+        assert "physician's judgement (no minimum in the clinic's table)" in verdict.reason
+
+    def test_the_tables_duration_replaces_week_4(self) -> None:
+        assert (
+            "stopped before week 6" in judge(ad("bupropion", "other", weeks=5), self.TABLE).reason
+        )
+        assert judge(ad("bupropion", "other", weeks=5)).counts_as_failure  # shipped: week 4
+
+    def test_shipped_table_cites_eu_pearl_and_invents_no_doses(self) -> None:
+        assert SHIPPED.duration.min_weeks == 4 and "EU-PEARL" in SHIPPED.duration.source
+        assert SHIPPED.drug == []
+
+    def test_a_clinic_file_is_validated(self, tmp_path: Path) -> None:
+        path = tmp_path / "adequacy.toml"
+        path.write_text('[duration]\nmin_weeks = 6\nsource = "x y z"\n[[drug]]\nname = "a"\n')
+        with pytest.raises(ValidationError, match="min_daily_mg"):
+            load_adequacy_table(path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -244,6 +245,14 @@ ENDPOINTS = (
         {"icd10_code": "F32.2"},
         PHYSICIANS,
         201,
+    ),
+    Endpoint(
+        "resolve diagnosis",
+        "POST",
+        "/api/v1/patients/{patient}/diagnoses/{diagnosis}/resolve",
+        {"resolved_on": date.today().isoformat()},
+        PHYSICIANS,
+        200,
     ),
     Endpoint(
         "void measurement",

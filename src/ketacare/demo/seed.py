@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session
 from ketacare.accounts import service as accounts
 from ketacare.accounts.repository import AccountsRepository
 from ketacare.config import Settings
+from ketacare.consent import service as consent_service
+from ketacare.demo import history
 from ketacare.kit.actor import Actor
+from ketacare.medications.drugs import drug_table
 from ketacare.patients import service as patients
 from ketacare.patients.schemas import (
     AllergyCreate,
@@ -152,10 +155,18 @@ def seed(session: Session, settings: Settings, patient_count: int = 40) -> DemoR
     desk = accounts.actor_for(users["front_desk"])
     rng = random.Random(SEED)  # noqa: S311 - reproducible synthetic data, not secrets
     instruments = load_instruments()
+    drugs = drug_table(settings.extra_drugs_file)
+    consent_service.ensure_defaults(session, physician)
     for number in range(1, patient_count + 1):
         patient_id = _seed_patient(session, rng, number, desk, nurse, physician)
-        if number % 2 == 0:
+        scored = number % 2 == 0
+        if scored:
             _seed_scores(session, rng, instruments, patient_id, nurse, physician)
+        history.seed_history(session, rng, drugs, patient_id, physician, assess=scored)
+        if scored:
+            history.sign_consent(session, patient_id, desk)
+        if number % 10 == 0:
+            history.change_after_signing(session, drugs, patient_id, physician)
     return DemoResult(True, patient_count, logins)
 
 

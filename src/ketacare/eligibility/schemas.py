@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -64,3 +64,59 @@ class StagingRead(Schema):
     thase_rush_stage: str
     thase_rush_reasoning: list[str]
     trials: list[TrialRead]
+
+
+PregnancyStatusIn = Literal[
+    "not_applicable", "negative_test", "pregnant", "breastfeeding", "unknown"
+]
+ConclusionIn = Literal["eligible", "eligible_with_precautions", "not_eligible"]
+SeverityIn = Literal["subsyndromal", "mild", "moderate", "severe", "severe_psychotic"]
+
+
+class AssessmentCreate(InputSchema):
+    """What the physician enters and signs. Readings are bounded by the clinic's entry ranges."""
+
+    treatment: Literal["iv_ketamine", "esketamine"]
+    systolic_mmhg: int
+    diastolic_mmhg: int
+    heart_rate_bpm: int | None = None
+    pregnancy_status: PregnancyStatusIn
+    episode_onset_on: date | None = Field(
+        default=None, description="Start of the current depressive episode (Maudsley duration)"
+    )
+    episode_severity: SeverityIn | None = Field(
+        default=None, description="Severity at baseline (Maudsley)"
+    )
+    conclusion: ConclusionIn = Field(description="The physician's conclusion, signed")
+    justification: str = Field(default="", max_length=4000)
+
+    @field_validator("episode_onset_on")
+    @classmethod
+    def _onset_not_future(cls, value: date | None) -> date | None:
+        if value is not None and value > date.today():
+            raise ValueError("cannot be in the future")
+        return value
+
+
+class ReasonRead(Schema):
+    strength: str
+    finding: str
+    action: str
+    source: str
+
+
+class AssessmentRead(Schema):
+    id: uuid.UUID
+    treatment: str
+    systolic_mmhg: int
+    diastolic_mmhg: int
+    heart_rate_bpm: int | None
+    pregnancy_status: str
+    computed_conclusion: str
+    conclusion: str
+    justification: str | None
+    reasons: list[ReasonRead]
+    created_at: datetime
+    created_by: uuid.UUID
+    out_of_date: bool = False
+    changes: list[str] = Field(default_factory=list)

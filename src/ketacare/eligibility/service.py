@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ketacare.audit import service as audit
 from ketacare.eligibility import staging
+from ketacare.eligibility.adequacy import SHIPPED, AdequacyTable
 from ketacare.eligibility.models import TreatmentTrial
 from ketacare.eligibility.schemas import TrialCreate
 from ketacare.kit.actor import Actor
@@ -49,6 +51,16 @@ def add_trial(
     data: TrialCreate,
 ) -> TreatmentTrial:
     patient = patients_service.get(session, actor, patient_id, audit_view=False)
+    if data.started_on is not None:
+        weeks_so_far = (date.today() - data.started_on).days / 7
+        if data.weeks_at_dose > weeks_so_far:
+            raise InvalidInput.one(
+                "weeks_at_dose",
+                f"must be at most {weeks_so_far:.1f}: the trial started on "
+                f"{data.started_on:%Y-%m-%d}, so more weeks would end in the future",
+                min=0,
+                max=round(weeks_so_far, 1),
+            )
     name, drug_class = data.name.strip(), None
     if data.kind in ("antidepressant", "augmentation"):
         drug = drugs.get(name.lower())
@@ -87,6 +99,7 @@ def _as_rule_input(row: TreatmentTrial) -> staging.Trial:
         name=row.name,
         drug_class=row.drug_class,
         adequate_dose=row.adequate_dose,
+        daily_dose_mg=row.highest_daily_dose_mg,
         weeks_at_dose=row.weeks_at_dose,
         improvement_pct=row.improvement_pct,
         current_episode=row.current_episode,
@@ -102,7 +115,9 @@ class Staging:
     thase_rush: staging.Stage
 
 
-def staging_of(session: Session, actor: Actor, patient_id: uuid.UUID) -> Staging:
+def staging_of(
+    session: Session, actor: Actor, patient_id: uuid.UUID, table: AdequacyTable = SHIPPED
+) -> Staging:
     patients_service.get(session, actor, patient_id, audit_view=False)
     rows = TrialRepository(session, actor).of_patient(patient_id)
     inputs = [_as_rule_input(row) for row in rows]
@@ -116,7 +131,7 @@ def staging_of(session: Session, actor: Actor, patient_id: uuid.UUID) -> Staging
     )
     return Staging(
         rows,
-        [staging.judge(t) for t in inputs],
-        staging.eu_pearl(inputs),
-        staging.thase_rush(inputs),
+        [staging.judge(t, table) for t in inputs],
+        staging.eu_pearl(inputs, table),
+        staging.thase_rush(inputs, table),
     )

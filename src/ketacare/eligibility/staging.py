@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ketacare.eligibility.adequacy import SHIPPED, AdequacyTable
+
 TrialKind = Literal["antidepressant", "augmentation", "ect", "psychotherapy"]
 
-# EU-PEARL (96% agreement): failure = under 25% improvement at adequate dose and duration, and a
-# trial stopped before week 4 without clear non-response is not a failure.
+# EU-PEARL (96% agreement): failure = under 25% improvement at adequate dose and duration. The
+# minimum duration (week 4) and per-drug minimum doses live in the adequacy table.
 FAILURE_BELOW_IMPROVEMENT_PCT = 25.0
-MIN_WEEKS_FOR_FAILURE = 4
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,8 @@ class Trial:
     kind: TrialKind
     name: str  # drug (generic), ECT course, or psychotherapy
     drug_class: str | None = None  # e.g. "SSRI", "SNRI", "TCA", "MAOI"
-    adequate_dose: bool = True  # judged against the clinic's adequacy table
+    adequate_dose: bool = True  # the physician's judgement, used where the table has no minimum
+    daily_dose_mg: float | None = None  # highest daily dose reached
     weeks_at_dose: float = 0.0
     improvement_pct: float | None = None
     current_episode: bool = True
@@ -37,19 +39,37 @@ class Judgement:
     reason: str
 
 
-def judge(trial: Trial) -> Judgement:
+def _dose_check(trial: Trial, table: AdequacyTable) -> tuple[bool, str]:
+    """Whether the dose was adequate and on what authority."""
+    minimum = table.minimum_for(trial.name)
+    if minimum is None or trial.daily_dose_mg is None:
+        missing = "no minimum in the clinic's table" if minimum is None else "dose not recorded"
+        return trial.adequate_dose, f"dose adequacy is the physician's judgement ({missing})"
+    dose, floor = trial.daily_dose_mg, minimum.min_daily_mg
+    sign = "at or above" if dose >= floor else "below"
+    return (
+        dose >= floor,
+        f"{dose:g} mg/day is {sign} the minimum {floor:g} mg/day ({minimum.source})",
+    )
+
+
+def judge(trial: Trial, table: AdequacyTable = SHIPPED) -> Judgement:
     """Whether one trial counts as an adequate failed treatment, and why."""
     if trial.kind == "psychotherapy":
         return Judgement(trial, False, "psychotherapy is recorded but not counted (EU-PEARL)")
     if not trial.current_episode:
         return Judgement(trial, False, "not in the current episode")
-    if trial.kind != "ect" and not trial.adequate_dose:
-        return Judgement(trial, False, "dose below the adequate minimum")
-    if trial.weeks_at_dose < MIN_WEEKS_FOR_FAILURE:
+    dose_note = ""
+    if trial.kind != "ect":
+        adequate, dose_note = _dose_check(trial, table)
+        if not adequate:
+            return Judgement(trial, False, f"dose below the adequate minimum: {dose_note}")
+    min_weeks = table.duration.min_weeks
+    if trial.weeks_at_dose < min_weeks:
         return Judgement(
             trial,
             False,
-            f"stopped before week {MIN_WEEKS_FOR_FAILURE} ({trial.weeks_at_dose:g} weeks at dose)",
+            f"stopped before week {min_weeks:g} ({trial.weeks_at_dose:g} weeks at dose)",
         )
     if trial.improvement_pct is None:
         return Judgement(trial, False, "improvement not recorded")
@@ -60,7 +80,8 @@ def judge(trial: Trial) -> Judgement:
             f"{trial.improvement_pct:g}% improvement is not a failure "
             f"(needs under {FAILURE_BELOW_IMPROVEMENT_PCT:g}%)",
         )
-    return Judgement(trial, True, f"adequate trial, {trial.improvement_pct:g}% improvement")
+    reason = f"adequate trial, {trial.improvement_pct:g}% improvement"
+    return Judgement(trial, True, f"{reason}; {dose_note}" if dose_note else reason)
 
 
 @dataclass(frozen=True)
@@ -70,10 +91,10 @@ class EuPearl:
     judgements: tuple[Judgement, ...]
 
 
-def eu_pearl(trials: list[Trial]) -> EuPearl:
+def eu_pearl(trials: list[Trial], table: AdequacyTable = SHIPPED) -> EuPearl:
     """TRD = at least two failed adequate treatments in the current episode (antidepressant
     monotherapy or augmentation; ECT courses are shown but the definition counts medicines)."""
-    judgements = tuple(judge(trial) for trial in trials)
+    judgements = tuple(judge(trial, table) for trial in trials)
     failed = sum(1 for j in judgements if j.counts_as_failure and j.trial.kind != "ect")
     return EuPearl(failed, failed >= 2, judgements)
 
@@ -88,11 +109,11 @@ class Stage:
         return ("0", "I", "II", "III", "IV", "V")[self.stage]
 
 
-def thase_rush(trials: list[Trial]) -> Stage:
+def thase_rush(trials: list[Trial], table: AdequacyTable = SHIPPED) -> Stage:
     """Thase-Rush: I one failed class; II a second class; III plus a TCA; IV plus an MAOI;
     V plus bilateral ECT. Stage 0 when an adequate trial responded. The model assumes the
     TCA/MAOI hierarchy and ignores augmentation (its known limits, clinical.md §4b)."""
-    judgements = [judge(t) for t in trials if t.kind in ("antidepressant", "ect")]
+    judgements = [judge(t, table) for t in trials if t.kind in ("antidepressant", "ect")]
     failed_classes = {
         j.trial.drug_class
         for j in judgements

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from ketacare.eligibility import service
+from ketacare.eligibility.adequacy import adequacy_of
 from ketacare.eligibility.schemas import TrialCreate
 from ketacare.eligibility.screening import conclude, screen
 from ketacare.kit.actor import Actor
@@ -35,13 +36,14 @@ def _page(
     errors: dict[str, str] | None = None,
 ) -> Response:
     patient = patients_service.get(db, actor, patient_id)
-    result = service.staging_of(db, actor, patient_id)
+    result = service.staging_of(db, actor, patient_id, adequacy_of(request))
     classes = medications_service.current_drug_classes(
         db, actor, drug_table_of(request), patient_id
     )
+    conditions = patients_service.screened_conditions(db, actor, patient_id)
     context = {
         "screening": {
-            treatment: conclude(screen([], classes, treatment))
+            treatment: conclude(screen(conditions, classes, treatment))
             for treatment in ("iv_ketamine", "esketamine")
         },
         "patient": patient,

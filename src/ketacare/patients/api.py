@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
 from ketacare.kit.db.session import DbSession
-from ketacare.patients import service
+from ketacare.patients import rules, service
 from ketacare.patients.permissions import (
     Diagnostician,
     Measurer,
@@ -23,6 +23,7 @@ from ketacare.patients.schemas import (
     ChartHeader,
     DiagnosisCreate,
     DiagnosisRead,
+    DiagnosisResolve,
     MeasurementCreate,
     MeasurementRead,
     PatientAmend,
@@ -32,6 +33,20 @@ from ketacare.patients.schemas import (
 )
 
 router = APIRouter(prefix="/patients", tags=["patients"])
+conditions_router = APIRouter(tags=["patients"])
+
+
+class ConditionRead(BaseModel):
+    key: str
+    label: str
+    kind: str
+    screened: str
+
+
+@conditions_router.get("/conditions", response_model=list[ConditionRead])
+def list_conditions(_actor: Reader) -> list[ConditionRead]:
+    """The screening conditions a problem can be coded as (``screened``: ever or while_active)."""
+    return [ConditionRead(**vars(c)) for c in rules.conditions().values()]
 
 
 class PatientPage(BaseModel):
@@ -115,6 +130,18 @@ def add_diagnosis(
     patient_id: uuid.UUID, data: DiagnosisCreate, db: DbSession, actor: Diagnostician
 ) -> DiagnosisRead:
     return DiagnosisRead.model_validate(service.add_diagnosis(db, actor, patient_id, data))
+
+
+@router.post("/{patient_id}/diagnoses/{diagnosis}/resolve", response_model=DiagnosisRead)
+def resolve_diagnosis(
+    patient_id: uuid.UUID,
+    diagnosis: uuid.UUID,
+    data: DiagnosisResolve,
+    db: DbSession,
+    actor: Diagnostician,
+) -> DiagnosisRead:
+    row = service.resolve_diagnosis(db, actor, patient_id, diagnosis, data)
+    return DiagnosisRead.model_validate(row)
 
 
 @router.post("/{patient_id}/{kind}/{record_id}/void", status_code=204)

@@ -96,9 +96,25 @@ class Allergy(ClinicalRecord, Base):
 
 
 class Diagnosis(ClinicalRecord, Base):
+    """A problem on the medical and psychiatric history: ICD-10-CM coded, screening-coded, or both.
+
+    Resolving records the date with who and when; a wrong entry is voided instead.
+    """
+
     __tablename__ = "diagnoses"
+    __table_args__ = (
+        CheckConstraint("icd10_code IS NOT NULL OR condition IS NOT NULL", name="coded"),
+        CheckConstraint(
+            "resolved_on IS NULL OR onset_date IS NULL OR resolved_on >= onset_date",
+            name="resolved_after_onset",
+        ),
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
-    icd10_code: Mapped[str] = mapped_column(String(10))
+    icd10_code: Mapped[str | None] = mapped_column(String(10))
+    condition: Mapped[str | None] = mapped_column(String(60))
     description: Mapped[str] = mapped_column(String(300))
     onset_date: Mapped[date | None]
+    resolved_on: Mapped[date | None]
+    resolved_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None]

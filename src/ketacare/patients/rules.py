@@ -1,4 +1,4 @@
-"""Pure patient rules: age, BMI, ICD-10-CM code form, the chart header's latest values."""
+"""Pure patient rules: age, BMI, ICD-10-CM code form, coded conditions, chart header values."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from importlib import resources
+from typing import Literal
 
 # ICD-10-CM: a letter, two characters, then optionally a dot and 1-4 more (e.g. F33.2, F33.41).
 _ICD10CM = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
@@ -62,4 +63,35 @@ def icd10cm_catalogue() -> dict[str, str]:
     text = resources.files("ketacare.patients").joinpath("knowledge/icd10cm_catalogue.toml")
     return {
         entry["code"]: entry["description"] for entry in tomllib.loads(text.read_text())["code"]
+    }
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A screening-coded problem (patients/knowledge/conditions.toml)."""
+
+    key: str
+    label: str
+    kind: Literal["medical", "psychiatric"]
+    screened: Literal["ever", "while_active"]
+
+
+@lru_cache
+def conditions() -> dict[str, Condition]:
+    text = resources.files("ketacare.patients").joinpath("knowledge/conditions.toml")
+    return {
+        entry["key"]: Condition(entry["key"], entry["label"], entry["kind"], entry["screened"])
+        for entry in tomllib.loads(text.read_text())["condition"]
+    }
+
+
+def screened_conditions(problems: list[tuple[str | None, bool]]) -> set[str]:
+    """Condition keys the safety screening should see, from (condition, resolved) pairs."""
+    catalogue = conditions()
+    return {
+        key
+        for key, resolved in problems
+        if key is not None
+        and key in catalogue
+        and (not resolved or catalogue[key].screened == "ever")
     }

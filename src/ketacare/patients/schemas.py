@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import EmailStr, Field, field_validator, model_validator
 
 from ketacare.kit.schemas import InputSchema, Schema
-from ketacare.patients.rules import measurement_ranges, normalise_icd10cm
+from ketacare.patients.rules import conditions, measurement_ranges, normalise_icd10cm
 
 Sex = Literal["female", "male", "other", "unknown"]
 Severity = Literal["mild", "moderate", "severe", "unknown"]
@@ -112,15 +112,28 @@ class AllergyRead(Schema):
 
 
 class DiagnosisCreate(InputSchema):
-    icd10_code: str = Field(min_length=3, max_length=10, description="ICD-10-CM code, e.g. F33.2")
+    """A problem on the history: an ICD-10-CM code, a screening condition, or both."""
+
+    icd10_code: str | None = Field(
+        default=None, min_length=3, max_length=10, description="ICD-10-CM code, e.g. F33.2"
+    )
+    condition: str | None = Field(
+        default=None,
+        max_length=60,
+        description="Screening condition key (GET /api/v1/conditions), e.g. bipolar_disorder",
+    )
     description: str | None = Field(
-        default=None, max_length=300, description="Filled from the catalogue when left blank"
+        default=None,
+        max_length=300,
+        description="Filled from the catalogue or the condition when left blank",
     )
     onset_date: date | None = None
 
     @field_validator("icd10_code")
     @classmethod
-    def _icd10cm(cls, value: str) -> str:
+    def _icd10cm(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         code = normalise_icd10cm(value)
         if code is None:
             raise ValueError(
@@ -129,12 +142,39 @@ class DiagnosisCreate(InputSchema):
             )
         return code
 
+    @field_validator("condition")
+    @classmethod
+    def _known_condition(cls, value: str | None) -> str | None:
+        if value is not None and value not in conditions():
+            raise ValueError("must be one of the conditions listed at /api/v1/conditions")
+        return value
+
+    @field_validator("onset_date")
+    @classmethod
+    def _onset_not_future(cls, value: date | None) -> date | None:
+        if value is not None and value > date.today():
+            raise ValueError("cannot be in the future")
+        return value
+
+
+class DiagnosisResolve(InputSchema):
+    resolved_on: date
+
+    @field_validator("resolved_on")
+    @classmethod
+    def _not_future(cls, value: date) -> date:
+        if value > date.today():
+            raise ValueError("cannot be in the future")
+        return value
+
 
 class DiagnosisRead(Schema):
     id: uuid.UUID
-    icd10_code: str
+    icd10_code: str | None
+    condition: str | None
     description: str
     onset_date: date | None
+    resolved_on: date | None
 
 
 class VoidRequest(InputSchema):

@@ -19,6 +19,7 @@ from ketacare.patients.repository import PatientRepository
 from ketacare.patients.schemas import (
     AllergyCreate,
     DiagnosisCreate,
+    DiagnosisResolve,
     MeasurementCreate,
     PatientAmend,
     PatientCreate,
@@ -193,7 +194,15 @@ def add_diagnosis(
     session: Session, actor: Actor, patient_id: uuid.UUID, data: DiagnosisCreate
 ) -> Diagnosis:
     patient = get(session, actor, patient_id, audit_view=False)
-    description = data.description or rules.icd10cm_catalogue().get(data.icd10_code)
+    if data.icd10_code is None and data.condition is None:
+        raise InvalidInput.one(
+            "icd10_code", "give an ICD-10-CM code, a screening condition, or both"
+        )
+    description = data.description
+    if not description and data.icd10_code:
+        description = rules.icd10cm_catalogue().get(data.icd10_code)
+    if not description and data.condition:
+        description = rules.conditions()[data.condition].label
     if not description:
         raise InvalidInput.one(
             "description", f"{data.icd10_code} is not in the clinic's catalogue; describe it"
@@ -203,6 +212,7 @@ def add_diagnosis(
         created_by=actor.user_id,
         patient_id=patient.id,
         icd10_code=data.icd10_code,
+        condition=data.condition,
         description=description,
         onset_date=data.onset_date,
     )
@@ -214,9 +224,54 @@ def add_diagnosis(
         "diagnosis",
         row.id,
         patient_id=patient.id,
-        details={"code": data.icd10_code},
+        details={"code": data.icd10_code, "condition": data.condition},
     )
     return row
+
+
+def resolve_diagnosis(
+    session: Session,
+    actor: Actor,
+    patient_id: uuid.UUID,
+    diagnosis_id: uuid.UUID,
+    data: DiagnosisResolve,
+) -> Diagnosis:
+    """Record that a problem has ended (a pregnancy, a manic episode); the row stays on the history."""
+    get(session, actor, patient_id, audit_view=False)
+    row = PatientRepository(session, actor).record_of(Diagnosis, patient_id, diagnosis_id)
+    if row is None:
+        raise NotFound("no such diagnosis")
+    if row.resolved_on is not None:
+        raise InvalidInput.one("resolved_on", f"already resolved on {row.resolved_on:%Y-%m-%d}")
+    if row.onset_date is not None and data.resolved_on < row.onset_date:
+        raise InvalidInput.one(
+            "resolved_on", f"must be on or after the onset date {row.onset_date:%Y-%m-%d}"
+        )
+    row.resolved_on = data.resolved_on
+    row.resolved_by = actor.user_id
+    row.resolved_at = utcnow()
+    audit.record(
+        session,
+        actor,
+        "diagnosis.resolve",
+        "diagnosis",
+        row.id,
+        patient_id=patient_id,
+        details={"resolved_on": data.resolved_on.isoformat()},
+    )
+    return row
+
+
+def problems(session: Session, actor: Actor, patient_id: uuid.UUID) -> list[Diagnosis]:
+    """The patient's problem list (resolved problems included; voided ones not)."""
+    get(session, actor, patient_id, audit_view=False)
+    return PatientRepository(session, actor).diagnoses(patient_id)
+
+
+def screened_conditions(session: Session, actor: Actor, patient_id: uuid.UUID) -> set[str]:
+    """The condition keys on the patient's history that the safety screening should see."""
+    rows = PatientRepository(session, actor).diagnoses(patient_id)
+    return rules.screened_conditions([(r.condition, r.resolved_on is not None) for r in rows])
 
 
 def void_record(

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from starlette.responses import RedirectResponse, Response
 
 from ketacare.accounts import service as accounts_service
+from ketacare.eligibility import assessments
 from ketacare.kit.actor import Actor
 from ketacare.kit.db.session import DbSession
 from ketacare.kit.errors import InvalidInput
@@ -28,6 +29,7 @@ from ketacare.patients.permissions import (
 from ketacare.patients.schemas import (
     AllergyCreate,
     DiagnosisCreate,
+    DiagnosisResolve,
     MeasurementCreate,
     PatientAmend,
     PatientCreate,
@@ -58,7 +60,10 @@ def chart_page(
     forms: dict[str, dict[str, str]] | None = None,
 ) -> Response:
     chart = service.chart(db, actor, patient_id)
+    clinical = actor.role in ("admin", "physician", "nurse", "therapist")
     context = {
+        "eligibility": assessments.statuses(db, actor, patient_id) if clinical else {},
+        "treatment_names": assessments.TREATMENT_NAMES,
         "medications": medications_service.medications(db, actor, patient_id),
         "drug_names": sorted(d.name for d in request.app.state.drugs.values()),
         "chart": chart,
@@ -67,6 +72,8 @@ def chart_page(
         "ranges": rules.measurement_ranges(),
         "severities": rules.ALLERGY_SEVERITIES,
         "catalogue": rules.icd10cm_catalogue(),
+        "conditions": rules.conditions(),
+        "condition_options": [(c.key, c.label) for c in rules.conditions().values()],
         "role": actor.role,
     }
     return render(request, "patients/chart.html", context, status_code=422 if problems else 200)
@@ -210,6 +217,24 @@ def add_diagnosis(
     return _add(
         request, db, actor, patient_id, form, "diagnosis", DiagnosisCreate, service.add_diagnosis
     )
+
+
+@router.post("/{patient_id}/diagnoses/{diagnosis_id}/resolve")
+def resolve_diagnosis(
+    request: Request,
+    patient_id: uuid.UUID,
+    diagnosis_id: uuid.UUID,
+    db: DbSession,
+    actor: Diagnostician,
+    form: FormData,
+) -> Response:
+    try:
+        data = parse(DiagnosisResolve, filled(form))
+        service.resolve_diagnosis(db, actor, patient_id, diagnosis_id, data)
+    except InvalidInput as invalid:
+        db.rollback()
+        return chart_page(request, db, actor, patient_id, {"diagnosis": invalid.by_field()})
+    return RedirectResponse(f"/patients/{patient_id}#diagnosis", 303)
 
 
 @router.post("/{patient_id}/{kind}/{record_id}/void")

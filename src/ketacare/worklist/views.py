@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from ketacare.accounts.deps import CurrentActor
+from ketacare.eligibility import assessments
 from ketacare.kit.db.session import DbSession
 from ketacare.kit.web.templates import render
 from ketacare.patients import service as patients_service
@@ -22,5 +23,13 @@ def home(request: Request, db: DbSession, actor: CurrentActor) -> Response:
     if actor.role not in CLINICIANS:
         return RedirectResponse("/patients", 303)
     alerts = scales_service.open_alerts(db, actor)
-    names = patients_service.names_of(db, actor, {a.patient_id for a in alerts})
-    return render(request, "worklist/home.html", {"alerts": alerts, "names": names})
+    stale = assessments.out_of_date(db, actor)
+    patient_ids = {a.patient_id for a in alerts} | {row.patient_id for row, _ in stale}
+    names = patients_service.names_of(db, actor, patient_ids)
+    context = {
+        "alerts": alerts,
+        "stale": stale,
+        "names": names,
+        "treatment_names": assessments.TREATMENT_NAMES,
+    }
+    return render(request, "worklist/home.html", context)

@@ -8,6 +8,7 @@ from sqlalchemy import MetaData
 def metadata() -> MetaData:
     from ketacare.accounts import models as _accounts  # noqa: F401
     from ketacare.audit import models as _audit  # noqa: F401
+    from ketacare.consent import models as _consent  # noqa: F401
     from ketacare.eligibility import models as _eligibility  # noqa: F401
     from ketacare.kit.db.base import Base
     from ketacare.medications import models as _medications  # noqa: F401

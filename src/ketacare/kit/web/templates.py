@@ -20,6 +20,7 @@ TEMPLATE_PACKAGES = (
     "ketacare.patients",
     "ketacare.scales",
     "ketacare.eligibility",
+    "ketacare.consent",
     "ketacare.worklist",
 )
 

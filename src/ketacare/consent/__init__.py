@@ -1,0 +1,1 @@
+"""Informed consent: versioned documents per treatment and the patients' signatures."""
