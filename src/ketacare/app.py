@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -31,10 +32,14 @@ from ketacare.medications import views as medications_views
 from ketacare.medications.drugs import drug_table
 from ketacare.patients import api as patients_api
 from ketacare.patients import views as patients_views
+from ketacare.protocols import api as protocols_api
+from ketacare.protocols import views as protocols_views
 from ketacare.scales import api as scales_api
 from ketacare.scales import patient_views as scales_patient_views
 from ketacare.scales import views as scales_views
 from ketacare.scales.definitions import load_instruments
+from ketacare.treatment import api as treatment_api
+from ketacare.treatment import views as treatment_views
 from ketacare.worklist import views as worklist_views
 
 
@@ -57,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.drugs = drug_table(settings.extra_drugs_file)
     app.state.assessment_settings = load_assessment_settings(settings.assessment_settings_file)
     app.state.adequacy = load_adequacy_table(settings.adequacy_file)
+    app.state.today = date.today  # the clinic's calendar day; tests may move it
 
     static = Path(str(resources.files("ketacare.kit.web").joinpath("static")))
     app.mount("/static", StaticFiles(directory=static), name="static")
@@ -72,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(scales_views.router)
     app.include_router(scales_patient_views.router)
     app.include_router(worklist_views.router)
+    app.include_router(protocols_views.router)
+    app.include_router(treatment_views.router)
     app.mount("/api/v1", _api(app))
     errors.install(app)
     app.add_middleware(SecurityMiddleware, settings=settings)
@@ -97,11 +105,14 @@ def _api(parent: FastAPI) -> FastAPI:
     api.state.drugs = parent.state.drugs
     api.state.assessment_settings = parent.state.assessment_settings
     api.state.adequacy = parent.state.adequacy
+    api.state.today = parent.state.today
     api.include_router(patients_api.router)
     api.include_router(patients_api.conditions_router)
     api.include_router(scales_api.router)
     api.include_router(medications_api.router)
     api.include_router(eligibility_api.router)
+    api.include_router(protocols_api.router)
+    api.include_router(treatment_api.router)
     api.include_router(consent_api.router)
     errors.install(api)
     return api

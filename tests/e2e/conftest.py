@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -88,6 +89,7 @@ class LiveServer:
     settings: Settings
     session_factory: sessionmaker[Session]
     clinic_id: uuid.UUID
+    app: Any  # the running app, so a test can move its calendar day (app.state.today)
 
     def add_user(self, role: str, email: str | None = None) -> Staff:
         email = email or f"{role.replace('_', '-')}-{uuid.uuid4().hex[:6]}@example.com"
@@ -163,7 +165,7 @@ def live_server(sqlite_databases: SqliteDatabases) -> Iterator[LiveServer]:
             pytest.fail("the uvicorn test server did not start", pytrace=False)
         time.sleep(0.02)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", settings, session_factory, clinic.id)
+        yield LiveServer(f"http://127.0.0.1:{port}", settings, session_factory, clinic.id, app)
     finally:
         server.should_exit = True
         thread.join(timeout=15)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ketacare.cli import accounts, audit, db, demo, score, serve
+from ketacare.cli import accounts, audit, db, demo, pk, score, serve
 
 app = typer.Typer(
     name="ketacare",
@@ -21,3 +21,4 @@ app.add_typer(accounts.clinic_app, name="clinic")
 app.add_typer(accounts.user_app, name="user")
 app.add_typer(accounts.token_app, name="token")
 app.add_typer(audit.app, name="audit")
+app.add_typer(pk.app, name="pk")

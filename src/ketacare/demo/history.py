@@ -17,11 +17,14 @@ from ketacare.eligibility.schemas import AssessmentCreate, TrialCreate
 from ketacare.eligibility.settings import load_assessment_settings
 from ketacare.eligibility.verdict import PregnancyStatus
 from ketacare.kit.actor import Actor
+from ketacare.kit.db.types import utcnow
 from ketacare.medications import service as medications
 from ketacare.medications.drugs import Drug
 from ketacare.medications.schemas import MedicationCreate
 from ketacare.patients import service as patients
-from ketacare.patients.schemas import DiagnosisCreate
+from ketacare.patients.schemas import DiagnosisCreate, MeasurementCreate
+from ketacare.protocols import service as protocols
+from ketacare.treatment import courses
 
 START = date(2025, 9, 1)
 # (drug, daily dose in mg, frequency): demo prescriptions only, not dose guidance.
@@ -92,6 +95,23 @@ def sign_consent(session: Session, patient_id: uuid.UUID, witness: Actor) -> Non
     document = consent_service.current_document(session, witness, "iv_ketamine")
     typed = f"{patient.given_name} {patient.family_name}"
     consent_service.sign(session, witness, patient_id, document.id, typed, date.today(), True)
+
+
+def start_course(session: Session, patient_id: uuid.UUID, physician: Actor, nurse: Actor) -> None:
+    """Weigh the patient today and start the IV literature protocol, if the assessment allows."""
+    status = assessments.statuses(session, physician, patient_id)["iv_ketamine"]
+    if status.needs_review or status.assessment is None:
+        return
+    if status.assessment.conclusion == "not_eligible":
+        return
+    chart = patients.chart(session, nurse, patient_id)
+    weight = chart.weight_kg or 75.0
+    patients.add_measurement(
+        session, nurse, patient_id, MeasurementCreate(measured_at=utcnow(), weight_kg=weight)
+    )
+    iv = next(p for p in protocols.current(session, physician) if p.treatment == "iv_ketamine")
+    today = date.today()
+    courses.start(session, physician, patient_id, iv.id, today, today)
 
 
 def change_after_signing(

@@ -167,6 +167,8 @@ def seed(session: Session, settings: Settings, patient_count: int = 40) -> DemoR
             history.sign_consent(session, patient_id, desk)
         if number % 10 == 0:
             history.change_after_signing(session, drugs, patient_id, physician)
+        elif number % 4 == 0:
+            history.start_course(session, patient_id, physician, nurse)
     return DemoResult(True, patient_count, logins)
 
 

@@ -13,6 +13,8 @@ def metadata() -> MetaData:
     from ketacare.kit.db.base import Base
     from ketacare.medications import models as _medications  # noqa: F401
     from ketacare.patients import models as _patients  # noqa: F401
+    from ketacare.protocols import models as _protocols  # noqa: F401
     from ketacare.scales import models as _scales  # noqa: F401
+    from ketacare.treatment import models as _treatment  # noqa: F401
 
     return Base.metadata

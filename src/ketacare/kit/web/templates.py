@@ -22,6 +22,8 @@ TEMPLATE_PACKAGES = (
     "ketacare.eligibility",
     "ketacare.consent",
     "ketacare.worklist",
+    "ketacare.protocols",
+    "ketacare.treatment",
 )
 
 

@@ -1,0 +1,1 @@
+"""Dose calculation and pharmacokinetics."""

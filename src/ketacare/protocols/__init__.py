@@ -1,0 +1,1 @@
+"""Treatment protocols as versioned data: the shipped library, clinic copies, validation."""
