@@ -91,3 +91,10 @@ class TestFold:
         )
         assert state == State(0.6, "maintenance", True)
         assert state_of(IV, 0.5, []) == State(0.5, "induction", False)
+
+
+def test_maintenance_leads_to_the_taper_for_responders() -> None:
+    state = state_of(IV, 0.5, [Accepted("start_next_phase", None)])
+    (found,) = suggestions(IV, state, 6, 60, tolerated=True)
+    assert found.kind == "start_next_phase" and found.clinic_choice
+    assert state_of(IV, 0.5, [Accepted("start_next_phase", None)] * 2).phase == "taper"

@@ -214,3 +214,40 @@ class TestApi:
             headers=headers,
         )
         assert done.status_code == 200 and done.json()["sessions"][0]["status"] == "completed"
+
+
+class TestNextPhase:
+    def test_a_responder_is_offered_maintenance_and_accepting_plans_it(
+        self,
+        app: Any,
+        client: TestClient,
+        make_user: Callable[..., User],
+        db: Session,
+        session_factory: sessionmaker[Session],
+        settings: Settings,
+    ) -> None:
+        physician = make_user("physician")
+        login(client, physician)
+        patient_id = _eligible_patient(client)
+        headers = bearer_for(session_factory, settings, physician)
+        url_scores = f"/api/v1/patients/{patient_id}/responses"
+        earlier = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+        high = {k.removeprefix("item-"): v for k, v in MADRS_32.items()}
+        low = dict.fromkeys(high, 1) | {"10": 0}  # MADRS 9: a 72% reduction
+        for answers, when in ((high, earlier), (low, datetime.now(UTC).isoformat())):
+            body = {"instrument": "madrs", "answers": answers, "administered_at": when}
+            client.post(url_scores, json=body, headers=headers).raise_for_status()
+        url = _start(client, patient_id)
+        for offset in (0, 3, 7, 10, 14, 17):
+            app.state.today = lambda offset=offset: TODAY + timedelta(days=offset)
+            assert _record(client, url, TODAY + timedelta(days=offset)).status_code == 303
+        proposal = db.scalars(select(CourseProposal)).one()  # no step-up at session 3
+        assert proposal.kind == "start_next_phase" and round(proposal.improvement_pct or 0) == 72
+        decision = {"decision": "accept", "reason": "Responder; patient wants maintenance."}
+        assert post_form(client, f"{url}/proposals/{proposal.id}", decision).status_code == 303
+        planned = db.scalars(
+            select(CourseSession).where(CourseSession.phase == "maintenance")
+        ).all()
+        assert len(planned) == 6
+        assert planned[0].planned_on == TODAY + timedelta(days=17 + 28)
+        assert 'id="phase">maintenance<' in client.get(url).text
