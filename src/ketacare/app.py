@@ -39,6 +39,7 @@ from ketacare.scales import patient_views as scales_patient_views
 from ketacare.scales import views as scales_views
 from ketacare.scales.definitions import load_instruments
 from ketacare.treatment import api as treatment_api
+from ketacare.treatment import chair_views
 from ketacare.treatment import views as treatment_views
 from ketacare.worklist import views as worklist_views
 
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(worklist_views.router)
     app.include_router(protocols_views.router)
     app.include_router(treatment_views.router)
+    app.include_router(chair_views.router)
     app.mount("/api/v1", _api(app))
     errors.install(app)
     app.add_middleware(SecurityMiddleware, settings=settings)

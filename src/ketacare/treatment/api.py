@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from typing import Literal
+from datetime import date, datetime
+from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from ketacare.kit.db.session import DbSession
+from ketacare.kit.db.types import utcnow
 from ketacare.kit.schemas import InputSchema
 from ketacare.patients.permissions import Diagnostician, Measurer
 from ketacare.scales.permissions import ScaleReader
-from ketacare.treatment import courses, plan
+from ketacare.treatment import courses, plan, sessions, vitals_rules
 
 router = APIRouter(tags=["treatment"])
 
@@ -192,3 +193,37 @@ def decide(
         request.app.state.today(),
     )
     return _plan(db, actor, patient_id, course_id)
+
+
+class VitalsCreate(InputSchema):
+    device: str = Field(min_length=1, max_length=60, description="Monitor id; retries keep it")
+    measured_at: datetime
+    systolic_mmhg: int | None = None
+    diastolic_mmhg: int | None = None
+    heart_rate_bpm: int | None = None
+    spo2_pct: int | None = None
+    resp_rate: int | None = None
+
+
+class VitalsRead(BaseModel):
+    id: uuid.UUID
+    measured_at: datetime
+    created: bool
+    alerts: list[dict[str, Any]]
+
+
+@router.post("/sessions/{session_id}/vitals", response_model=VitalsRead)
+def post_vitals(
+    session_id: uuid.UUID, data: VitalsCreate, response: Response, db: DbSession, actor: Measurer
+) -> VitalsRead:
+    """For a monitor bridge: idempotent on (session, device, measured_at). 201 when stored, 200
+    when the same reading was already stored; 422 for impossible values or a conflicting reading."""
+    chair = sessions.load(db, actor, session_id)
+    reading = vitals_rules.Reading(
+        data.systolic_mmhg, data.diastolic_mmhg, data.heart_rate_bpm, data.spo2_pct, data.resp_rate
+    )
+    row, created = sessions.record_reading(
+        db, actor, chair, reading, data.measured_at, data.device, utcnow()
+    )
+    response.status_code = 201 if created else 200
+    return VitalsRead(id=row.id, measured_at=row.measured_at, created=created, alerts=row.alerts)

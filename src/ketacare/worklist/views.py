@@ -12,6 +12,7 @@ from ketacare.kit.web.templates import render
 from ketacare.patients import service as patients_service
 from ketacare.scales import service as scales_service
 from ketacare.scales.permissions import CLINICIANS
+from ketacare.treatment import rems_service
 
 router = APIRouter(include_in_schema=False)
 
@@ -24,11 +25,14 @@ def home(request: Request, db: DbSession, actor: CurrentActor) -> Response:
         return RedirectResponse("/patients", 303)
     alerts = scales_service.open_alerts(db, actor)
     stale = assessments.out_of_date(db, actor)
+    forms = rems_service.outstanding(db, actor, request.app.state.today())
     patient_ids = {a.patient_id for a in alerts} | {row.patient_id for row, _ in stale}
+    patient_ids |= {f.session.patient_id for f in forms}
     names = patients_service.names_of(db, actor, patient_ids)
     context = {
         "alerts": alerts,
         "stale": stale,
+        "rems_forms": forms,
         "names": names,
         "treatment_names": assessments.TREATMENT_NAMES,
     }

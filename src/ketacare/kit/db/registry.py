@@ -16,5 +16,6 @@ def metadata() -> MetaData:
     from ketacare.protocols import models as _protocols  # noqa: F401
     from ketacare.scales import models as _scales  # noqa: F401
     from ketacare.treatment import models as _treatment  # noqa: F401
+    from ketacare.treatment import session_models as _sessions  # noqa: F401
 
     return Base.metadata
