@@ -99,11 +99,25 @@ class TestWholeSession:
         paused = post_form(client, f"{url}/pause", {"reason": ""})
         assert paused.status_code == 422 and "is required to pause" in paused.text
         reading = {"systolic_mmhg": "186", "diastolic_mmhg": "100", "heart_rate_bpm": "90"}
-        assert post_form(client, f"{url}/vitals", reading).status_code == 303
+        unconfirmed = post_form(client, f"{url}/vitals", reading)
+        assert unconfirmed.status_code == 422 and "then confirm it" in unconfirmed.text
+        assert 'value="186"' in unconfirmed.text  # the values stay in the form
+        assert post_form(client, f"{url}/vitals", {**reading, "confirm": "on"}).status_code == 303
+        ae = {"type": "nausea", "severity": "mild", "note": "after 30 min"}
+        assert post_form(client, f"{url}/ae", ae).status_code == 303
+        bad_ae = post_form(client, f"{url}/ae", {"type": "nausea", "severity": "awful"})
+        assert bad_ae.status_code == 422 and "severity" in bad_ae.text
+        rescue = {"drug": "ondansetrn", "dose": "4", "unit": "mg", "route": "iv"}
+        unknown = post_form(client, f"{url}/rescue", rescue)
+        assert unknown.status_code == 422 and "did you mean ondansetron" in unknown.text
+        assert (
+            post_form(client, f"{url}/rescue", {**rescue, "drug": "ondansetron"}).status_code == 303
+        )
         stored = db.scalars(select(VitalReading).order_by(VitalReading.measured_at)).all()[-1]
         assert [a["action"] for a in stored.alerts] == ["pause_advised", "notify"]
         page = client.get(url).text
         assert "pause advised: systolic mmhg 186" in page
+        assert "<strong>nausea</strong> (mild)" in page and "ondansetron 4.0 mg iv" in page
         response = {"reading": str(stored.id), "response": "Paused 5 min, rechecked 158/92."}
         assert post_form(client, f"{url}/respond", response).status_code == 303
         assert post_form(client, f"{url}/stop", {"reason": "infusion complete"}).status_code == 303
@@ -248,6 +262,10 @@ class TestRems:
         _consent_esketamine(client, patient_id)
         assert post_form(client, f"{url}/prechecks", PRECHECKS).status_code == 303
         assert post_form(client, f"{url}/start", {"lot_number": "ESK-77"}).status_code == 303
+        for _ in range(2):
+            assert post_form(client, f"{url}/device", {}).status_code == 303
+        third = post_form(client, f"{url}/device", {})
+        assert third.status_code == 422 and "all 2 devices are recorded" in third.text
         assert post_form(client, f"{url}/end", {}).status_code == 303
         done = {"escort": "on", "reason": "Testing the form: observation recorded on paper."}
         assert post_form(client, f"{url}/discharge", done).status_code == 303
@@ -275,4 +293,27 @@ def _consent_esketamine(client: TestClient, patient_id: str) -> None:
     assert (
         post_form(client, f"/patients/{patient_id}/consent/esketamine/sign", form).status_code
         == 303
+    )
+
+
+def test_an_out_of_date_assessment_flags_the_session(
+    client: TestClient, make_user: Callable[..., User]
+) -> None:
+    login(client, make_user("physician"))
+    patient_id, url = _checked_in(client)
+    assert 'id="eligibility-flag"' not in client.get(url).text
+    med = {
+        "drug_name": "clonazepam",
+        "dose_amount": "0.5",
+        "dose_unit": "mg",
+        "frequency": "at night",
+        "started_on": datetime.now(UTC).date().isoformat(),
+    }
+    assert post_form(client, f"/patients/{patient_id}/medications", med).status_code == 303
+    page = client.get(url).text
+    assert 'id="eligibility-flag"' in page and "new: clonazepam 0.5 mg at night" in page
+    gates = post_form(client, f"{url}/prechecks", PRECHECKS).text
+    assert (
+        "✗ <strong>Eligibility</strong>" in gates
+        and "✗ <strong>Medication hold</strong>" not in gates
     )

@@ -24,7 +24,7 @@ from ketacare.medications.schemas import MedicationCreate
 from ketacare.patients import service as patients
 from ketacare.patients.schemas import DiagnosisCreate, MeasurementCreate
 from ketacare.protocols import service as protocols
-from ketacare.treatment import courses
+from ketacare.treatment import courses, sessions
 
 START = date(2025, 9, 1)
 # (drug, daily dose in mg, frequency): demo prescriptions only, not dose guidance.
@@ -97,7 +97,9 @@ def sign_consent(session: Session, patient_id: uuid.UUID, witness: Actor) -> Non
     consent_service.sign(session, witness, patient_id, document.id, typed, date.today(), True)
 
 
-def start_course(session: Session, patient_id: uuid.UUID, physician: Actor, nurse: Actor) -> None:
+def start_course(
+    session: Session, patient_id: uuid.UUID, physician: Actor, nurse: Actor, check_in: bool
+) -> None:
     """Weigh the patient today and start the IV literature protocol, if the assessment allows."""
     status = assessments.statuses(session, physician, patient_id)["iv_ketamine"]
     if status.needs_review or status.assessment is None:
@@ -111,7 +113,9 @@ def start_course(session: Session, patient_id: uuid.UUID, physician: Actor, nurs
     )
     iv = next(p for p in protocols.current(session, physician) if p.treatment == "iv_ketamine")
     today = date.today()
-    courses.start(session, physician, patient_id, iv.id, today, today)
+    course = courses.start(session, physician, patient_id, iv.id, today, today)
+    if check_in:
+        sessions.check_in(session, nurse, patient_id, course.id, utcnow())
 
 
 def change_after_signing(

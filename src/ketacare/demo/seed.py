@@ -168,7 +168,7 @@ def seed(session: Session, settings: Settings, patient_count: int = 40) -> DemoR
         if number % 10 == 0:
             history.change_after_signing(session, drugs, patient_id, physician)
         elif number % 4 == 0:
-            history.start_course(session, patient_id, physician, nurse)
+            history.start_course(session, patient_id, physician, nurse, check_in=number <= 12)
     return DemoResult(True, patient_count, logins)
 
 

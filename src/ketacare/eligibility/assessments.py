@@ -317,6 +317,15 @@ def statuses(
     return result
 
 
+def status_for(session: Session, actor: Actor, patient_id: uuid.UUID, treatment: str) -> Status:
+    """One treatment's status, from a stored treatment name (checked by the tables' CHECKs)."""
+    found = statuses(session, actor, patient_id)
+    for key, status in found.items():
+        if key == treatment:
+            return status
+    raise ValueError(f"unknown treatment {treatment!r}")
+
+
 def current_tracked(session: Session, actor: Actor, patient_id: uuid.UUID) -> dict[str, str]:
     medications = medications_service.medications(session, actor, patient_id)
     problems = patients_service.problems(session, actor, patient_id)

@@ -59,7 +59,7 @@ def precheck_facts(
     row = chair.row
     treatment = chair.course.treatment
     consent = consent_service.consent_status(session, actor, row.patient_id, treatment)  # type: ignore[arg-type]
-    status = assessments.statuses(session, actor, row.patient_id)[treatment]  # type: ignore[index]
+    status = assessments.status_for(session, actor, row.patient_id, treatment)
     classes = medications_service.current_drug_classes(session, actor, drugs, row.patient_id)
     patient = patients_service.get(session, actor, row.patient_id, audit_view=False)
     alerts = scales_service.alerts_of_patient(session, actor, row.patient_id)

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from ketacare.eligibility import assessments
 from ketacare.kit.actor import Actor
 from ketacare.kit.db.session import DbSession
 from ketacare.kit.db.types import utcnow
@@ -17,8 +18,16 @@ from ketacare.kit.web.forms import FormData
 from ketacare.kit.web.templates import render
 from ketacare.patients import service as patients_service
 from ketacare.patients.permissions import Measurer
+from ketacare.scales import service as scales_service
 from ketacare.scales.permissions import ScaleReader
-from ketacare.treatment import chair_steps, rems, rems_service, sessions, vitals_rules
+from ketacare.treatment import (
+    chair_steps,
+    events_at_chair,
+    rems,
+    rems_service,
+    sessions,
+    vitals_rules,
+)
 from ketacare.treatment.session_models import VitalReading
 
 router = APIRouter(include_in_schema=False)
@@ -36,6 +45,26 @@ def next_due(chair: sessions.Chair, readings: list[VitalReading], now: datetime)
     )
     last = readings[-1].measured_at if readings else (row.dosing_started_at or now)
     return last + timedelta(minutes=every)
+
+
+def scales_due(
+    db: DbSession, actor: Actor, chair: sessions.Chair
+) -> list[tuple[str, datetime, bool]]:
+    """The protocol's scales at their minutes after dosing started, and whether each is done."""
+    started = chair.row.dosing_started_at
+    if started is None:
+        return []
+    done = {
+        r.instrument_id
+        for r in scales_service.responses(db, actor, chair.row.patient_id)
+        if r.administered_at >= started
+    }
+    monitoring = chair.protocol.monitoring
+    return [
+        (instrument, started + timedelta(minutes=minute), instrument in done)
+        for minute in monitoring.scales_at_min
+        for instrument in monitoring.scales
+    ]
 
 
 @router.get("/chair")
@@ -62,6 +91,7 @@ def _page(
     errors: dict[str, str] | None = None,
     gates: list[Any] | None = None,
     unmet: list[str] | None = None,
+    form: dict[str, str] | None = None,
 ) -> Response:
     now = utcnow()
     chair = sessions.load(db, actor, session_id)
@@ -72,6 +102,10 @@ def _page(
         (e.detail.get("gates") for e in reversed(events) if e.kind == "prechecks"), None
     )
     context = {
+        "scales_due": scales_due(db, actor, chair),
+        "eligibility": assessments.status_for(
+            db, actor, chair.row.patient_id, chair.course.treatment
+        ),
         "chair": chair,
         "s": chair.row,
         "patient": patients_service.get(db, actor, chair.row.patient_id),
@@ -83,6 +117,9 @@ def _page(
         "now": now,
         "delivered": chair_steps.delivered_mg(db, actor, chair, now),
         "errors": errors or {},
+        "form": form or {},
+        "ae_types": events_at_chair.AE_TYPES,
+        "drug_names": sorted(d.name for d in request.app.state.drugs.values()),
     }
     return render(request, "treatment/session.html", context, status_code=422 if errors else 200)
 
@@ -155,7 +192,19 @@ def act(
                     for k in vitals_rules.Reading.__dataclass_fields__
                 )
             )
+            alarming = vitals_rules.check(reading, chair.protocol.thresholds)
+            if alarming and "confirm" not in form and not vitals_rules.impossible(reading):
+                worst = "; ".join(vitals_rules.describe(a) for a in alarming)
+                raise InvalidInput.one("confirm", f"{worst}. Check the reading, then confirm it")
             sessions.record_reading(db, actor, chair, reading, now, "manual", now)
+        elif step == "ae":
+            events_at_chair.adverse_event(db, actor, chair, dict(form), now)
+        elif step == "ae_resolve":
+            events_at_chair.resolve(db, actor, chair, form.get("event", ""), now)
+        elif step == "rescue":
+            events_at_chair.rescue(db, actor, chair, request.app.state.drugs, dict(form), now)
+        elif step == "device":
+            events_at_chair.device_given(db, actor, chair, now)
         elif step == "rems":
             rems_service.mark_submitted(db, actor, chair, form.get("reference", ""), now)
         elif step == "respond":
@@ -187,7 +236,7 @@ def act(
         errors = (
             problem.by_field() if isinstance(problem, InvalidInput) else {"action": str(problem)}
         )
-        return _page(request, db, actor, session_id, errors)
+        return _page(request, db, actor, session_id, errors, form=form)
     if (gates is not None and chair.row.state == "checked_in") or unmet:
         return _page(request, db, actor, session_id, None, gates, unmet)
     return RedirectResponse(f"/sessions/{session_id}", 303)

@@ -60,7 +60,7 @@ class CourseRepository(ClinicScopedRepository):
 def _require_eligible(
     session: Session, actor: Actor, patient_id: uuid.UUID, treatment: str
 ) -> uuid.UUID:
-    status = assessments.statuses(session, actor, patient_id)[treatment]  # type: ignore[index]
+    status = assessments.status_for(session, actor, patient_id, treatment)
     name = assessments.TREATMENT_NAMES[treatment]
     if status.assessment is None:
         raise InvalidInput.one(
