@@ -317,3 +317,35 @@ def test_an_out_of_date_assessment_flags_the_session(
         "✗ <strong>Eligibility</strong>" in gates
         and "✗ <strong>Medication hold</strong>" not in gates
     )
+
+
+STEPS = (
+    "prechecks", "order", "start", "pause", "resume", "rate_change", "stop", "end", "vitals",
+    "ae", "rescue", "device", "discharge", "cancel", "sign", "rems", "respond",
+)  # fmt: skip
+
+
+def test_a_signed_session_cannot_change_by_any_step(
+    client: TestClient, make_user: Callable[..., User], db: Session
+) -> None:
+    login(client, make_user("physician"))
+    _, url = _checked_in(client)
+    assert (
+        post_form(client, f"{url}/cancel", {"reason": "Patient unwell today."}).status_code == 303
+    )
+    assert post_form(client, f"{url}/sign", {"note": "Cancelled before dosing."}).status_code == 303
+    row = db.scalars(select(TreatmentSession)).one()
+    db.refresh(row)
+    before = (row.state, row.signed_at, row.note, row.lot_number, row.dosing_started_at)
+    events = db.scalar(select(func.count()).select_from(SessionEvent))
+    every_field = {**PRECHECKS, "lot_number": "X-1", "reason": "because", "note": "a new note",
+                   "type": "nausea", "severity": "mild", "drug": "ondansetron", "dose": "4",
+                   "rate_ml_per_h": "50", "reference": "PMF-1", "response": "done", "confirm": "on",
+                   "escort": "on"}  # fmt: skip
+    for step in STEPS:
+        response = post_form(client, f"{url}/{step}", every_field)
+        assert response.status_code == 422, step
+    db.refresh(row)
+    assert (row.state, row.signed_at, row.note, row.lot_number, row.dosing_started_at) == before
+    assert db.scalar(select(func.count()).select_from(SessionEvent)) == events
+    assert post_form(client, f"{url}/addendum", {"text": "Rebooked for Friday."}).status_code == 303

@@ -122,6 +122,8 @@ def record_prechecks(
 def sign_order(session: Session, actor: Actor, chair: Chair, now: datetime) -> None:
     if actor.role != "physician":
         raise InvalidInput.one("action", "only a physician signs the order")
+    if chair.row.state not in ("checked_in", "prechecked") or chair.row.signed_at is not None:
+        raise InvalidInput.one("action", "the order is signed before dosing starts")
     chair.row.order_signed_by, chair.row.order_signed_at = actor.user_id, now
     event(session, actor, chair.row, "order_signed", now, {"dose_mg": chair.row.ordered_dose_mg})
 

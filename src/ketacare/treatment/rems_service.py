@@ -99,6 +99,9 @@ def facts(session: Session, actor: Actor, chair: Chair, drugs: dict[str, Drug]) 
 def mark_submitted(
     session: Session, actor: Actor, chair: Chair, reference: str, now: datetime
 ) -> None:
+    """Allowed after the note is signed: the form is often sent days later."""
+    if chair.row.treatment != "esketamine" or chair.row.dosing_started_at is None:
+        raise InvalidInput.one("reference", "only a given esketamine session has a REMS form")
     if any(
         e.kind == "rems_submitted" for e in SessionRepository(session, actor).events(chair.row.id)
     ):

@@ -197,6 +197,8 @@ def record_reading(
     the same key with different values is refused.
     """
     row = chair.row
+    if row.signed_at is not None or row.state in session_machine.TERMINAL:
+        raise InvalidInput.one("measured_at", "the session is closed: readings are no longer taken")
     problems = [FieldProblem(f, m) for f, m in vitals_rules.impossible(reading)]
     if measured_at > now:
         problems.append(FieldProblem("measured_at", "cannot be in the future"))
@@ -250,6 +252,8 @@ def respond(
     )
     if found is None:
         raise NotFound("no such reading")
+    if chair.row.signed_at is not None:
+        raise InvalidInput.one("response", "the session is signed and locked: add an addendum")
     if found.response is not None:
         raise InvalidInput.one("response", "a response is already recorded for this reading")
     if len(response.strip()) < 3:
