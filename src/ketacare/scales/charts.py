@@ -1,27 +1,22 @@
 """Score trajectories as inline SVG (matplotlib, server-side): the same chart for pages and PDFs.
 
-The SVG carries no <style> element and no style attributes, so it can be inlined under the
-app's CSP (``style-src 'self'``); every point has a <title> for hover, and the chart a
-<title> and <desc>. The same spec gives byte-identical output (fixed hash salt, no dates).
+Rendered through ``kit.web.svg`` (CSP-clean, deterministic, prefixed ids); every point has a
+<title> for hover, and the chart a <title> and <desc>.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import re
 import textwrap
-import threading
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from xml.sax.saxutils import escape
 
-import matplotlib
 import matplotlib.dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from ketacare.kit.web.svg import QUOTE, figure_svg
 
 # Best band to worst: calm greens and yellows, a soft red kept for the worst band only.
 BAND_COLOURS = ("#e3f2e6", "#eef5e0", "#fcf6dc", "#fcebd9", "#f9dcdc")
@@ -60,29 +55,20 @@ class ChartSpec:
     height_px: int = 340
 
 
-_RC: Any = {
-    "svg.hashsalt": "ketacare",
-    "svg.fonttype": "none",  # text stays text: searchable, selectable, small
-    "font.family": "DejaVu Sans",
-    "font.size": 9.0,
-}
 _MARGINS_PX = {"left": 56, "right": 138, "top": 30, "bottom": 62}  # legend row at the bottom
 _BAND_FONT_PT = 8.0
-# rcParams are process-global and matplotlib is not thread-safe: one chart at a time.
-_LOCK = threading.Lock()
-_QUOTE = {'"': "&quot;"}
 
 
 def trajectory_svg(spec: ChartSpec) -> str:
     m, w, h = _MARGINS_PX, spec.width_px, spec.height_px
     box = (m["left"] / w, m["bottom"] / h, 1 - (m["left"] + m["right"]) / w)
-    buffer = io.StringIO()
-    with _LOCK, matplotlib.rc_context(_RC):  # artists read rcParams when created: all inside
-        figure = Figure(figsize=(w / 96, h / 96))  # matplotlib's SVG pt are CSS px * 0.75
+
+    def draw(figure: Figure) -> None:
         axes = figure.add_axes((*box, 1 - (m["top"] + m["bottom"]) / h))
         _draw(figure, axes, spec, plot_height_px=h - m["top"] - m["bottom"])
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    return _clean(buffer.getvalue(), spec)
+
+    title, desc = _summary(spec)
+    return figure_svg(draw, w, h, title, desc, annotate=lambda svg: _point_titles(svg, spec))
 
 
 def _band_colour(index: int, count: int, higher_is_worse: bool) -> str:
@@ -202,29 +188,10 @@ def _summary(spec: ChartSpec) -> tuple[str, str]:
     return title, " ".join(desc)
 
 
-def _attributes(match: re.Match[str]) -> str:
-    pairs = [part.split(":", 1) for part in match.group(1).split(";") if ":" in part]
-    return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs)
-
-
-def _clean(svg: str, spec: ChartSpec) -> str:
-    svg = svg[svg.index("<svg") :]  # no XML prolog or doctype: inlined into HTML
-    svg = re.sub(r"<(style|metadata)\b.*?</\1>", "", svg, flags=re.S)
-    svg = re.sub(r' style="([^"]*)"', _attributes, svg)  # CSS declarations -> attributes
-    svg = svg.replace("font-family=\"'DejaVu Sans'\"", "font-family=\"'DejaVu Sans', sans-serif\"")
+def _point_titles(svg: str, spec: ChartSpec) -> str:
+    """Each point's <title> (date, score, band) for hover and screen readers."""
     for index, point in enumerate(spec.points):
         gid = f'id="kcpt{index}">'
-        text = escape(_point_text(spec, point), _QUOTE)
+        text = escape(_point_text(spec, point), QUOTE)
         svg = svg.replace(gid, f"{gid}<title>{text}</title>", 1)
-    # Ids must not clash with the page or another chart: drop unused ones, prefix the rest.
-    used = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', svg))
-    svg = re.sub(r' id="([^"]*)"', lambda m: m.group(0) if m.group(1) in used else "", svg)
-    prefix = "kc" + hashlib.sha256(svg.encode()).hexdigest()[:8] + "-"
-    svg = re.sub(r'( id="|url\(#|href="#)', rf"\g<1>{prefix}", svg)
-    title, desc = _summary(spec)
-    head = (  # the dropped <style> set these defaults for every element
-        f' role="img" aria-label="{escape(title, _QUOTE)}"'
-        ' stroke-linejoin="round" stroke-linecap="butt">'
-        f"<title>{escape(title)}</title><desc>{escape(desc)}</desc>"
-    )
-    return svg.replace(">", head, 1)
+    return svg

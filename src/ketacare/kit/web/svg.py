@@ -1,7 +1,8 @@
 """Matplotlib figures as inline SVG that passes the app's CSP (no <style>, no style attributes).
 
 The same figure gives byte-identical output (fixed hash salt, no dates); ids are prefixed so two
-charts on one page never clash. ``scales.charts`` adds per-point titles on top of the same idea.
+charts on one page never clash. Every chart in the app renders through here, under one lock:
+matplotlib's rcParams are process-global and not thread-safe.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from matplotlib.figure import Figure
 
 _RC: Any = {
     "svg.hashsalt": "ketacare",
-    "svg.fonttype": "none",
+    "svg.fonttype": "none",  # text stays text: searchable, selectable, small
     "font.family": "DejaVu Sans",
     "font.size": 9.0,
 }
-_LOCK = threading.Lock()  # rcParams are process-global and matplotlib is not thread-safe
-_QUOTE = {'"': "&quot;"}
+_LOCK = threading.Lock()
+QUOTE = {'"': "&quot;"}
 
 
 def _attributes(match: re.Match[str]) -> str:
@@ -33,23 +34,35 @@ def _attributes(match: re.Match[str]) -> str:
 
 
 def figure_svg(
-    draw: Callable[[Figure], None], width_px: int, height_px: int, title: str, desc: str
+    draw: Callable[[Figure], None],
+    width_px: int,
+    height_px: int,
+    title: str,
+    desc: str,
+    annotate: Callable[[str], str] | None = None,
 ) -> str:
+    """Render ``draw`` into an inline SVG with a title and description for screen readers.
+
+    ``annotate`` may edit the raw SVG before ids are prefixed (e.g. to add per-point titles).
+    """
     buffer = io.StringIO()
-    with _LOCK, matplotlib.rc_context(_RC):
-        figure = Figure(figsize=(width_px / 96, height_px / 96))
+    with _LOCK, matplotlib.rc_context(_RC):  # artists read rcParams when created: all inside
+        figure = Figure(figsize=(width_px / 96, height_px / 96))  # SVG pt are CSS px * 0.75
         draw(figure)
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue()
-    svg = svg[svg.index("<svg") :]
+    svg = svg[svg.index("<svg") :]  # no XML prolog or doctype: inlined into HTML
     svg = re.sub(r"<(style|metadata)\b.*?</\1>", "", svg, flags=re.S)
-    svg = re.sub(r' style="([^"]*)"', _attributes, svg)
+    svg = re.sub(r' style="([^"]*)"', _attributes, svg)  # CSS declarations -> attributes
+    svg = svg.replace("font-family=\"'DejaVu Sans'\"", "font-family=\"'DejaVu Sans', sans-serif\"")
+    if annotate is not None:
+        svg = annotate(svg)
     used = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', svg))
     svg = re.sub(r' id="([^"]*)"', lambda m: m.group(0) if m.group(1) in used else "", svg)
     prefix = "kc" + hashlib.sha256(svg.encode()).hexdigest()[:8] + "-"
     svg = re.sub(r'( id="|url\(#|href="#)', rf"\g<1>{prefix}", svg)
-    head = (
-        f' role="img" aria-label="{escape(title, _QUOTE)}"'
+    head = (  # the dropped <style> set these defaults for every element
+        f' role="img" aria-label="{escape(title, QUOTE)}"'
         ' stroke-linejoin="round" stroke-linecap="butt">'
         f"<title>{escape(title)}</title><desc>{escape(desc)}</desc>"
     )
