@@ -29,3 +29,14 @@ class PatientMedication(ClinicalRecord, Base):
     stopped_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     stopped_at: Mapped[datetime | None]
     stop_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class MedicationReview(ClinicalRecord, Base):
+    """Reconciliation at a visit: the list was reviewed; "no change" is a fact worth recording."""
+
+    __tablename__ = "medication_reviews"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    reviewed_on: Mapped[date]
+    outcome: Mapped[str] = mapped_column(String(20))  # "no_change" or "changed"
+    note: Mapped[str | None] = mapped_column(Text)

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 
 from ketacare.kit.db.base import ClinicScopedRepository
-from ketacare.medications.models import PatientMedication
+from ketacare.medications.models import MedicationReview, PatientMedication
 
 
 class MedicationRepository(ClinicScopedRepository):
@@ -30,3 +30,11 @@ class MedicationRepository(ClinicScopedRepository):
                 PatientMedication.voided_at.is_(None),
             )
         ).first()
+
+    def reviews(self, patient_id: uuid.UUID) -> list[MedicationReview]:
+        statement = select(MedicationReview).where(
+            MedicationReview.clinic_id == self.clinic_id,
+            MedicationReview.patient_id == patient_id,
+            MedicationReview.voided_at.is_(None),
+        )
+        return list(self.session.scalars(statement.order_by(MedicationReview.reviewed_on.desc())))

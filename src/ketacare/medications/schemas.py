@@ -49,3 +49,23 @@ class MedicationRead(Schema):
     stopped_on: date | None
     stop_reason: str | None
     classes: list[str] = Field(default_factory=list)
+
+
+class DoseChange(InputSchema):
+    """A new dose from a date: the old entry stops that day with the reason, a new one starts."""
+
+    dose_amount: float = Field(gt=0, le=100_000)
+    dose_unit: DoseUnit = "mg"
+    frequency: str = Field(min_length=1, max_length=60)
+    changed_on: date
+    reason: str = Field(min_length=3, max_length=500)
+    prescriber: str | None = Field(default=None, max_length=200)
+
+    _changed = field_validator("changed_on")(_not_future)
+
+
+class ReviewCreate(InputSchema):
+    reviewed_on: date
+    note: str | None = Field(default=None, max_length=500)
+
+    _reviewed = field_validator("reviewed_on")(_not_future)

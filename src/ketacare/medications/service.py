@@ -12,9 +12,14 @@ from ketacare.kit.actor import Actor
 from ketacare.kit.db.types import utcnow
 from ketacare.kit.errors import InvalidInput, NotFound
 from ketacare.medications.drugs import Drug, suggestions
-from ketacare.medications.models import PatientMedication
+from ketacare.medications.models import MedicationReview, PatientMedication
 from ketacare.medications.repository import MedicationRepository
-from ketacare.medications.schemas import MedicationCreate, MedicationStop
+from ketacare.medications.schemas import (
+    DoseChange,
+    MedicationCreate,
+    MedicationStop,
+    ReviewCreate,
+)
 from ketacare.patients import service as patients_service
 
 
@@ -94,3 +99,73 @@ def current_drug_classes(
         drug = table.get(row.drug_name.lower())
         classes.update(drug.classes if drug else ())
     return classes
+
+
+def change_dose(
+    session: Session,
+    actor: Actor,
+    table: Mapping[str, Drug],
+    patient_id: uuid.UUID,
+    medication_id: uuid.UUID,
+    data: DoseChange,
+) -> PatientMedication:
+    """Stop the current entry on the change date and start the new dose from it, both audited."""
+    row = MedicationRepository(session, actor).one(patient_id, medication_id)
+    if row is None:
+        raise NotFound("no such medication")
+    same = (data.dose_amount, data.dose_unit, data.frequency.strip()) == (
+        row.dose_amount,
+        row.dose_unit,
+        row.frequency,
+    )
+    if same:
+        raise InvalidInput.one("dose_amount", "is the same dose and frequency as now")
+    new_dose = f"{data.dose_amount:g} {data.dose_unit} {data.frequency.strip()}"
+    stop(
+        session,
+        actor,
+        patient_id,
+        medication_id,
+        MedicationStop(
+            stopped_on=data.changed_on, reason=f"dose changed to {new_dose}: {data.reason}"
+        ),
+    )
+    return add(
+        session,
+        actor,
+        table,
+        patient_id,
+        MedicationCreate(
+            drug_name=row.drug_name,
+            dose_amount=data.dose_amount,
+            dose_unit=data.dose_unit,
+            frequency=data.frequency,
+            started_on=data.changed_on,
+            prescriber=data.prescriber or row.prescriber,
+        ),
+    )
+
+
+def review(
+    session: Session, actor: Actor, patient_id: uuid.UUID, data: ReviewCreate
+) -> MedicationReview:
+    """Record that the list was reconciled at a visit and nothing changed."""
+    patient = patients_service.get(session, actor, patient_id, audit_view=False)
+    row = MedicationReview(
+        clinic_id=patient.clinic_id,
+        created_by=actor.user_id,
+        patient_id=patient_id,
+        reviewed_on=data.reviewed_on,
+        outcome="no_change",
+        note=data.note,
+    )
+    MedicationRepository(session, actor).add(row)
+    audit.record(
+        session, actor, "medication.review", "medication_review", row.id, patient_id=patient_id
+    )
+    return row
+
+
+def reviews(session: Session, actor: Actor, patient_id: uuid.UUID) -> list[MedicationReview]:
+    patients_service.get(session, actor, patient_id, audit_view=False)
+    return MedicationRepository(session, actor).reviews(patient_id)

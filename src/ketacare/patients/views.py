@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -65,6 +66,13 @@ def chart_page(
         "eligibility": assessments.statuses(db, actor, patient_id) if clinical else {},
         "treatment_names": assessments.TREATMENT_NAMES,
         "medications": medications_service.medications(db, actor, patient_id),
+        "medication_history": [
+            m
+            for m in medications_service.medications(db, actor, patient_id, current_only=False)
+            if m.stopped_on is not None
+        ],
+        "medication_reviews": medications_service.reviews(db, actor, patient_id),
+        "today": date.today().isoformat(),
         "drug_names": sorted(d.name for d in request.app.state.drugs.values()),
         "chart": chart,
         "errors": problems or {},
