@@ -41,8 +41,8 @@ def _checked_in(client: TestClient) -> tuple[str, str]:
     return patient_id, str(response.headers["location"])
 
 
-def _consent(client: TestClient, patient_id: str) -> None:
-    page = client.get(f"/patients/{patient_id}/consent/iv_ketamine/sign").text
+def _consent(client: TestClient, patient_id: str, treatment: str = "iv_ketamine") -> None:
+    page = client.get(f"/patients/{patient_id}/consent/{treatment}/sign").text
     document = re.search(r'name="document_id" value="([^"]+)"', page)
     assert document, page
     form = {
@@ -51,7 +51,7 @@ def _consent(client: TestClient, patient_id: str) -> None:
         "signed_on": datetime.now(UTC).date().isoformat(),
         "staff_confirmed": "on",
     }
-    response = post_form(client, f"/patients/{patient_id}/consent/iv_ketamine/sign", form)
+    response = post_form(client, f"/patients/{patient_id}/consent/{treatment}/sign", form)
     assert response.status_code == 303, response.text
 
 
@@ -259,7 +259,7 @@ class TestRems:
         url = post_form(client, f"{course_url}/check-in", {}).headers["location"]
         session_row = db.scalars(select(TreatmentSession)).one()
         assert (session_row.ordered_dose_mg, session_row.devices_ordered) == (56, 2)
-        _consent_esketamine(client, patient_id)
+        _consent(client, patient_id, "esketamine")
         assert post_form(client, f"{url}/prechecks", PRECHECKS).status_code == 303
         assert post_form(client, f"{url}/start", {"lot_number": "ESK-77"}).status_code == 303
         for _ in range(2):
@@ -278,22 +278,6 @@ class TestRems:
         marked = post_form(client, f"{url}/rems", {"reference": "PMF-123456"})
         assert marked.status_code == 303
         assert "No Patient Monitoring Form is waiting" in client.get("/").text
-
-
-def _consent_esketamine(client: TestClient, patient_id: str) -> None:
-    page = client.get(f"/patients/{patient_id}/consent/esketamine/sign").text
-    document = re.search(r'name="document_id" value="([^"]+)"', page)
-    assert document
-    form = {
-        "document_id": document.group(1),
-        "typed_name": "Ada Lovelace",
-        "signed_on": datetime.now(UTC).date().isoformat(),
-        "staff_confirmed": "on",
-    }
-    assert (
-        post_form(client, f"/patients/{patient_id}/consent/esketamine/sign", form).status_code
-        == 303
-    )
 
 
 def test_an_out_of_date_assessment_flags_the_session(
