@@ -30,6 +30,7 @@ from ketacare.kit.web.middleware import SecurityMiddleware
 from ketacare.medications import api as medications_api
 from ketacare.medications import views as medications_views
 from ketacare.medications.drugs import drug_table
+from ketacare.messaging import views as messaging_views
 from ketacare.patients import api as patients_api
 from ketacare.patients import views as patients_views
 from ketacare.protocols import api as protocols_api
@@ -38,6 +39,10 @@ from ketacare.scales import api as scales_api
 from ketacare.scales import patient_views as scales_patient_views
 from ketacare.scales import views as scales_views
 from ketacare.scales.definitions import load_instruments
+from ketacare.scheduling import api as scheduling_api
+from ketacare.scheduling import views as scheduling_views
+from ketacare.therapy import api as therapy_api
+from ketacare.therapy import views as therapy_views
 from ketacare.treatment import api as treatment_api
 from ketacare.treatment import chair_views
 from ketacare.treatment import views as treatment_views
@@ -82,6 +87,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(protocols_views.router)
     app.include_router(treatment_views.router)
     app.include_router(chair_views.router)
+    app.include_router(scheduling_views.router)
+    app.include_router(therapy_views.router)
+    app.include_router(messaging_views.router)
     app.mount("/api/v1", _api(app))
     errors.install(app)
     app.add_middleware(SecurityMiddleware, settings=settings)
@@ -116,6 +124,8 @@ def _api(parent: FastAPI) -> FastAPI:
     api.include_router(protocols_api.router)
     api.include_router(treatment_api.router)
     api.include_router(consent_api.router)
+    api.include_router(scheduling_api.router)
+    api.include_router(therapy_api.router)
     errors.install(api)
     return api
 

@@ -6,8 +6,9 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
@@ -54,8 +55,39 @@ class Settings(BaseSettings):
     mail_from: str = "ketacare@localhost"
     public_base_url: str = "http://127.0.0.1:8000"
     """Where patients' questionnaire links point (the clinic's public address)."""
+    clinic_timezone: str = "UTC"
+    """IANA zone name (e.g. ``Europe/Berlin``): calendar times are entered and shown in it."""
+    jobs_url: str = ""
+    """Job queue for the background worker: empty = a SQLite file beside the data
+    (``<data_dir>/jobs.db``, one machine); ``redis://host:6379/0`` at scale."""
+    reminder_hours_before: list[int] = Field(default=[48, 24], max_length=5)
+    """When reminders go out before a visit (clinic setting; no literature value)."""
+    message_max_attempts: int = Field(default=5, ge=1, le=20)
+    message_retry_minutes: int = Field(default=10, ge=1, le=24 * 60)
     cookie_secure: bool | None = None
     """``None`` means: Secure everywhere except plain-http development."""
+
+    @field_validator("clinic_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)"
+            ) from error
+        return value
+
+    @field_validator("reminder_hours_before")
+    @classmethod
+    def _sensible_offsets(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= hours <= 24 * 14 for hours in value):
+            raise ValueError("each reminder must be between 1 and 336 hours before the visit")
+        return sorted(set(value), reverse=True)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.clinic_timezone)
 
     @model_validator(mode="after")
     def _fill_defaults_and_refuse_insecure(self) -> Settings:

@@ -1,0 +1,1 @@
+"""Outbox rows (filled in by the messaging work)."""

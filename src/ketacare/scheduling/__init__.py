@@ -1,0 +1,1 @@
+"""The clinic calendar: chairs, rooms and clinicians as resources; appointments; reminders."""

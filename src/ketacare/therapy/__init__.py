@@ -1,0 +1,1 @@
+"""Psychotherapy: sessions by type with structured fields, and process notes walled off."""

@@ -1,0 +1,1 @@
+"""Psychotherapy rows (filled in by the therapy work)."""
