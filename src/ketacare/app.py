@@ -29,6 +29,7 @@ from ketacare.kit.web.csrf import csrf_protect
 from ketacare.kit.web.middleware import SecurityMiddleware
 from ketacare.medications import api as medications_api
 from ketacare.medications import views as medications_views
+from ketacare.medications import visit_views as medication_visit_views
 from ketacare.medications.drugs import drug_table
 from ketacare.messaging import views as messaging_views
 from ketacare.patients import api as patients_api
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_admin_views.router)
     app.include_router(audit_views.router)
     app.include_router(consent_views.router)
+    app.include_router(medication_visit_views.router)
     app.include_router(medications_views.router)
     app.include_router(eligibility_views.router)
     app.include_router(eligibility_assessment_views.router)

@@ -296,10 +296,12 @@ def test_an_out_of_date_assessment_flags_the_session(
     assert post_form(client, f"/patients/{patient_id}/medications", med).status_code == 303
     page = client.get(url).text
     assert 'id="eligibility-flag"' in page and "new: clonazepam 0.5 mg at night" in page
+    assert "now find" in page and "holding the benzodiazepine" in page  # the rules ran again
     gates = post_form(client, f"{url}/prechecks", PRECHECKS).text
     assert (
         "✗ <strong>Eligibility</strong>" in gates
         and "✗ <strong>Medication hold</strong>" not in gates
+        and "rules now find interaction: Benzodiazepine" in gates
     )
 
 

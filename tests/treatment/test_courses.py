@@ -251,3 +251,23 @@ class TestNextPhase:
         assert len(planned) == 6
         assert planned[0].planned_on == TODAY + timedelta(days=17 + 28)
         assert 'id="phase">maintenance<' in client.get(url).text
+
+
+def test_a_medication_change_flags_the_next_planned_session(
+    client: TestClient, make_user: Callable[..., User]
+) -> None:
+    login(client, make_user("physician"))
+    patient_id = _eligible_patient(client)
+    url = _start(client, patient_id)
+    assert 'id="next-session-flag"' not in client.get(url).text
+    opioid = {
+        "drug_name": "tramadol",
+        "dose_amount": "50",
+        "dose_unit": "mg",
+        "frequency": "twice daily",
+        "started_on": TODAY.isoformat(),
+    }
+    assert post_form(client, f"/patients/{patient_id}/medications", opioid).status_code == 303
+    flag = re.search(r'id="next-session-flag".*?</div>', client.get(url).text, re.S)
+    assert flag and "new: tramadol 50 mg twice daily" in flag.group(0)
+    assert "opioid" in flag.group(0)

@@ -40,3 +40,23 @@ class MedicationReview(ClinicalRecord, Base):
     reviewed_on: Mapped[date]
     outcome: Mapped[str] = mapped_column(String(20))  # "no_change" or "changed"
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class MedicationVisit(ClinicalRecord, Base):
+    """A medication-management visit note: signed when saved; a wrong note is voided and rewritten."""
+
+    __tablename__ = "medication_visits"
+    __table_args__ = (
+        CheckConstraint(
+            "adherence IN ('good', 'partial', 'poor', 'not_assessed')", name="adherence_known"
+        ),
+    )
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    visited_on: Mapped[date]
+    appointment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("appointments.id"))
+    reason: Mapped[str] = mapped_column(String(200))
+    adherence: Mapped[str] = mapped_column(String(15))
+    side_effects: Mapped[str | None] = mapped_column(Text)
+    assessment: Mapped[str] = mapped_column(Text)
+    plan: Mapped[str] = mapped_column(Text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -69,3 +69,45 @@ class ReviewCreate(InputSchema):
     note: str | None = Field(default=None, max_length=500)
 
     _reviewed = field_validator("reviewed_on")(_not_future)
+
+
+class ReviewRead(Schema):
+    id: uuid.UUID
+    reviewed_on: date
+    outcome: str
+    note: str | None
+
+
+Adherence = Literal["good", "partial", "poor", "not_assessed"]
+
+
+class VisitCreate(InputSchema):
+    """A medication-management visit note; ticking the review box also records "no change"."""
+
+    visited_on: date
+    reason: str = Field(min_length=3, max_length=200)
+    adherence: Adherence = "not_assessed"
+    side_effects: str | None = Field(default=None, max_length=2000)
+    assessment: str = Field(min_length=3, max_length=5000)
+    plan: str = Field(min_length=3, max_length=5000)
+    list_reviewed_no_change: bool = False
+    appointment_id: uuid.UUID | None = None
+
+    _visited = field_validator("visited_on")(_not_future)
+
+
+class VisitRead(Schema):
+    id: uuid.UUID
+    visited_on: date
+    reason: str
+    adherence: Adherence
+    side_effects: str | None
+    assessment: str
+    plan: str
+    appointment_id: uuid.UUID | None
+    created_by: uuid.UUID
+    created_at: datetime
+
+
+class VoidInput(InputSchema):
+    reason: str = Field(min_length=3, max_length=500)

@@ -169,3 +169,13 @@ def review(
 def reviews(session: Session, actor: Actor, patient_id: uuid.UUID) -> list[MedicationReview]:
     patients_service.get(session, actor, patient_id, audit_view=False)
     return MedicationRepository(session, actor).reviews(patient_id)
+
+
+def one(
+    session: Session, actor: Actor, patient_id: uuid.UUID, medication_id: uuid.UUID
+) -> PatientMedication:
+    """One entry of the patient's list, current or stopped."""
+    row = MedicationRepository(session, actor).one(patient_id, medication_id)
+    if row is None:
+        raise NotFound("no such medication")
+    return row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ketacare.config import Settings
 from ketacare.consent import service as consent_service
-from ketacare.eligibility import assessments
+from ketacare.eligibility import assessments, rescreen
 from ketacare.kit.actor import Actor
 from ketacare.kit.errors import InvalidInput
 from ketacare.medications import service as medications_service
@@ -77,7 +78,10 @@ def precheck_facts(
         eligibility_reason=(
             "signed and up to date"
             if not status.needs_review
-            else "; ".join(status.changes) or "no signed assessment"
+            else "; ".join(
+                status.changes + _flags(session, actor, drugs, row.patient_id, treatment)
+            )
+            or "no signed assessment"
         ),
         systolic_mmhg=data.systolic_mmhg,
         diastolic_mmhg=data.diastolic_mmhg,
@@ -309,3 +313,10 @@ def discharge(
     chair.row.discharged_at = now
     transition(session, actor, chair.row, "discharge", now, reason, {"unmet": unmet})
     return []
+
+
+def _flags(
+    session: Session, actor: Actor, drugs: dict[str, Drug], patient_id: uuid.UUID, treatment: str
+) -> tuple[str, ...]:
+    found = rescreen.rescreen(session, actor, drugs, patient_id, treatment)  # type: ignore[arg-type]
+    return tuple(f"rules now find {f.text}" for f in found.flags)

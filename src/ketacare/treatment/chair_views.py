@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from ketacare.eligibility import assessments
+from ketacare.eligibility import assessments, rescreen
 from ketacare.kit.actor import Actor
 from ketacare.kit.db.session import DbSession
 from ketacare.kit.db.types import utcnow
@@ -105,6 +105,13 @@ def _page(
         "scales_due": scales_due(db, actor, chair),
         "eligibility": assessments.status_for(
             db, actor, chair.row.patient_id, chair.course.treatment
+        ),
+        "rescreen": rescreen.rescreen(
+            db,
+            actor,
+            request.app.state.drugs,
+            chair.row.patient_id,
+            chair.course.treatment,  # type: ignore[arg-type]
         ),
         "chair": chair,
         "s": chair.row,

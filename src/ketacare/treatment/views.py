@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from ketacare.accounts import service as accounts_service
-from ketacare.eligibility import assessments
+from ketacare.eligibility import assessments, rescreen
 from ketacare.kit.actor import Actor
 from ketacare.kit.db.session import DbSession
 from ketacare.kit.errors import FieldProblem, InvalidInput
@@ -103,6 +103,13 @@ def _plan_page(
         "unit": plan.dose_unit(loaded),
         "body": body,
         "prediction": prediction_svg(loaded, upcoming.dose if upcoming else None, body),
+        "rescreen": rescreen.rescreen(
+            db,
+            actor,
+            request.app.state.drugs,
+            patient_id,
+            loaded.course.treatment,  # type: ignore[arg-type]
+        ),
         "names": accounts_service.names_of(db, actor, deciders),
         "range_source": RANGE_SOURCE,
         "errors": errors or {},

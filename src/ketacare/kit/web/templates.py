@@ -24,6 +24,11 @@ TEMPLATE_PACKAGES = (
     "ketacare.worklist",
     "ketacare.protocols",
     "ketacare.treatment",
+    "ketacare.medications",
+    "ketacare.therapy",
+    "ketacare.scheduling",
+    "ketacare.messaging",
+    "ketacare.timeline",
 )
 
 

@@ -1,0 +1,1 @@
+"""One chronological view per patient: scores, sessions, medications, therapy, alerts and notes."""
