@@ -214,6 +214,11 @@ class TestApi:
             headers=headers,
         )
         assert done.status_code == 200 and done.json()["sessions"][0]["status"] == "completed"
+        # The given session is a marker on the score chart and anchors the outcome's baseline.
+        assert "1 treatment sessions marked" in client.get(f"/patients/{patient_id}/scales").text
+        outcomes = client.get(f"/api/v1/patients/{patient_id}/outcomes", headers=headers).json()
+        madrs = next(o for o in outcomes if o["instrument"] == "madrs")
+        assert madrs["baseline_source"] == "last score before the first treatment"
 
 
 class TestNextPhase:

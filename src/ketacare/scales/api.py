@@ -23,6 +23,7 @@ from ketacare.scales.schemas import (
     ResponseRead,
     ScorePointRead,
 )
+from ketacare.treatment import history
 
 router = APIRouter(tags=["scales"])
 
@@ -86,12 +87,13 @@ def patient_outcomes(
 ) -> list[OutcomeRead]:
     """Baseline, change, response, remission and relapse for each instrument with scores."""
     rows = service.responses(db, actor, patient_id)
+    given = history.given_sessions(db, actor, patient_id)
+    first = given[0].at if given else None
     answer = []
     for instrument_id in sorted({r.instrument_id for r in rows}):
         instrument = get_instrument(_instruments(request), instrument_id)
-        outcome = service.outcome_of(
-            instrument, [r for r in rows if r.instrument_id == instrument_id], settings_of(request)
-        )
+        own = [r for r in rows if r.instrument_id == instrument_id]
+        outcome = service.outcome_of(instrument, own, settings_of(request), first)
         if outcome is None:
             continue
         ttr = outcome.time_to_first_response

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -47,9 +48,13 @@ class InstrumentPanel:
 
 
 def _panel(
-    instrument: Instrument, rows: list[ScaleResponse], settings: Settings
+    instrument: Instrument,
+    rows: list[ScaleResponse],
+    settings: Settings,
+    treatments: tuple[datetime, ...],
 ) -> InstrumentPanel:
-    outcome = service.outcome_of(instrument, rows, settings)
+    first = treatments[0] if treatments else None
+    outcome = service.outcome_of(instrument, rows, settings, first_treatment_at=first)
     baseline = outcome.baseline.total if outcome and outcome.baseline else None
     criteria = instrument.outcome_criteria
     spec = charts.ChartSpec(
@@ -70,7 +75,7 @@ def _panel(
             else None
         ),
         remission_lines=tuple((c.name, c.value) for c in criteria.remission) if criteria else (),
-        treatments=(),  # treatment sessions arrive with the session module
+        treatments=treatments,
         response_label=(
             f"≥{criteria.response_reduction_pct:g}% reduction" if criteria else "≥50% reduction"
         ),
@@ -85,14 +90,16 @@ def patient_scales_context(
     settings: Settings,
     patient_id: uuid.UUID,
     instruments: Mapping[str, Instrument],
+    treatments: Sequence[datetime] = (),
 ) -> dict[str, Any]:
+    """``treatments``: when the patient was given treatment sessions (chart markers, baseline)."""
     patient = patients_service.get(session, actor, patient_id)
     rows = service.responses(session, actor, patient_id)
     by_instrument: dict[str, list[ScaleResponse]] = {}
     for row in rows:
         by_instrument.setdefault(row.instrument_id, []).append(row)
     panels = [
-        _panel(instruments[iid], responses, settings)
+        _panel(instruments[iid], responses, settings, tuple(sorted(treatments)))
         for iid, responses in by_instrument.items()
         if iid in instruments
     ]

@@ -138,12 +138,15 @@ def responses(
 
 
 def outcome_of(
-    instrument: Instrument, rows: list[ScaleResponse], settings: Settings
+    instrument: Instrument,
+    rows: list[ScaleResponse],
+    settings: Settings,
+    first_treatment_at: datetime | None = None,
 ) -> Outcome | None:
     """The outcome summary for one instrument's responses, with the clinic's outcome settings.
 
-    No treatment sessions are recorded yet, so the baseline falls back to the first score and the
-    outcome says so (``baseline_source``).
+    Without a treatment session the baseline falls back to the first score and the outcome says
+    so (``baseline_source``).
     """
     criteria = instrument.outcome_criteria
     scores = [Score(at=r.administered_at, total=r.total) for r in rows if r.total is not None]
@@ -152,7 +155,7 @@ def outcome_of(
     return evaluate(
         scores,
         criteria,
-        first_treatment_at=None,
+        first_treatment_at=first_treatment_at,
         baseline_rule=settings.outcome_baseline,
         relapse=instrument.relapse_rule,
         deterioration=DeteriorationRule(settings.deterioration_min_increase_pct),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from ketacare.accounts import mfa
@@ -23,8 +25,13 @@ from ketacare.scales import links, service
 from ketacare.scales.definitions import Instrument, get_instrument
 from ketacare.scales.permissions import Clinician, LinkIssuer, ScaleReader
 from ketacare.scales.presentation import answers_from_form, patient_scales_context
+from ketacare.treatment import history
 
 router = APIRouter(include_in_schema=False)
+
+
+def _given(db: Session, actor: Actor, patient_id: uuid.UUID) -> list[datetime]:
+    return [g.at for g in history.given_sessions(db, actor, patient_id)]
 
 
 def _instruments(request: Request) -> dict[str, Instrument]:
@@ -37,7 +44,12 @@ def scales_page(
     request: Request, patient_id: uuid.UUID, db: DbSession, actor: ScaleReader
 ) -> Response:
     context = patient_scales_context(
-        db, actor, settings_of(request), patient_id, _instruments(request)
+        db,
+        actor,
+        settings_of(request),
+        patient_id,
+        _instruments(request),
+        _given(db, actor, patient_id),
     )
     return render(request, "scales/patient_scales.html", context)
 
@@ -134,7 +146,12 @@ def void_response(
         reason = parse(VoidRequest, form).reason
     except InvalidInput as invalid:
         context = patient_scales_context(
-            db, actor, settings_of(request), patient_id, _instruments(request)
+            db,
+            actor,
+            settings_of(request),
+            patient_id,
+            _instruments(request),
+            _given(db, actor, patient_id),
         )
         context["void_error"] = invalid.by_field()["reason"]
         return render(request, "scales/patient_scales.html", context, status_code=422)
