@@ -44,6 +44,7 @@ from ketacare.scheduling import api as scheduling_api
 from ketacare.scheduling import views as scheduling_views
 from ketacare.therapy import api as therapy_api
 from ketacare.therapy import views as therapy_views
+from ketacare.timeline import views as timeline_views
 from ketacare.treatment import api as treatment_api
 from ketacare.treatment import chair_views
 from ketacare.treatment import views as treatment_views
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chair_views.router)
     app.include_router(scheduling_views.router)
     app.include_router(therapy_views.router)
+    app.include_router(timeline_views.router)
     app.include_router(messaging_views.router)
     app.mount("/api/v1", _api(app))
     errors.install(app)
@@ -128,6 +130,7 @@ def _api(parent: FastAPI) -> FastAPI:
     api.include_router(consent_api.router)
     api.include_router(scheduling_api.router)
     api.include_router(therapy_api.router)
+    api.include_router(timeline_views.api_router)
     errors.install(api)
     return api
 

@@ -65,10 +65,10 @@ def trajectory_svg(spec: ChartSpec) -> str:
 
     def draw(figure: Figure) -> None:
         axes = figure.add_axes((*box, 1 - (m["top"] + m["bottom"]) / h))
-        _draw(figure, axes, spec, plot_height_px=h - m["top"] - m["bottom"])
+        draw_trajectory(figure, axes, spec, plot_height_px=h - m["top"] - m["bottom"])
 
     title, desc = _summary(spec)
-    return figure_svg(draw, w, h, title, desc, annotate=lambda svg: _point_titles(svg, spec))
+    return figure_svg(draw, w, h, title, desc, annotate=lambda svg: point_titles(svg, spec))
 
 
 def _band_colour(index: int, count: int, higher_is_worse: bool) -> str:
@@ -86,7 +86,10 @@ def _band_text(label: str, band_px: float) -> str:
     return "\n".join(lines)
 
 
-def _draw(figure: Figure, axes: Axes, spec: ChartSpec, plot_height_px: float) -> None:
+def draw_trajectory(
+    figure: Figure, axes: Axes, spec: ChartSpec, plot_height_px: float, legend: bool = True
+) -> None:
+    """Draw onto ``axes``; the timeline draws it above its event strip on a shared time axis."""
     low, high = spec.y_min - 0.5, spec.y_max + 0.5
     axes.set_ylim(low, high)
     axes.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
@@ -140,7 +143,7 @@ def _draw(figure: Figure, axes: Axes, spec: ChartSpec, plot_height_px: float) ->
         axes.text(0.5, 0.5, "No scores yet", transform=axes.transAxes, ha="center", va="center",
                   color=MUTED, fontsize=11, bbox={"fc": "#ffffff", "ec": "#d9e2ec", "pad": 6})  # fmt: skip
         axes.set_xticks([])
-    if axes.get_legend_handles_labels()[0]:  # its own row under the dates
+    if legend and axes.get_legend_handles_labels()[0]:  # its own row under the dates
         axes.legend(loc="lower left", bbox_to_anchor=(0.04, 0.0), ncols=5, fontsize=8,
                     bbox_transform=figure.transFigure, frameon=False,
                     borderaxespad=0.3, handlelength=2.2, columnspacing=1.4)  # fmt: skip
@@ -188,7 +191,7 @@ def _summary(spec: ChartSpec) -> tuple[str, str]:
     return title, " ".join(desc)
 
 
-def _point_titles(svg: str, spec: ChartSpec) -> str:
+def point_titles(svg: str, spec: ChartSpec) -> str:
     """Each point's <title> (date, score, band) for hover and screen readers."""
     for index, point in enumerate(spec.points):
         gid = f'id="kcpt{index}">'

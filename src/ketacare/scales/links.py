@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -38,6 +38,33 @@ def issue_link(
     delivery: str,
 ) -> IssuedLink:
     """Create a link; with delivery "email" send it to the patient's address on file."""
+    issued = create_link(session, actor, settings, instrument, patient_id, delivery)
+    if delivery == "email" and issued.link.sent_to:
+        send_mail(
+            settings,
+            issued.link.sent_to,
+            "A short questionnaire from your clinic",
+            _email_body(instrument, issued.url, settings.questionnaire_link_hours),
+        )
+    return issued
+
+
+def create_link(
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    instrument: Instrument,
+    patient_id: uuid.UUID,
+    delivery: str,
+    *,
+    created_by: uuid.UUID | None = None,
+    expires_at: datetime | None = None,
+) -> IssuedLink:
+    """Create (and audit) a link without sending it, e.g. to put its URL inside a reminder.
+
+    ``created_by`` names the staff member on whose behalf a background job creates it (default:
+    the actor); ``expires_at`` may only shorten the configured lifetime.
+    """
     if instrument.rater != "self":
         raise InvalidInput.one(
             "instrument",
@@ -50,13 +77,14 @@ def issue_link(
     if delivery == "email" and not patient.email:
         raise InvalidInput.one("delivery", "the patient has no e-mail address on file")
     raw = new_token("kcq")
+    latest = utcnow() + timedelta(hours=settings.questionnaire_link_hours)
     link = QuestionnaireLink(
         clinic_id=patient.clinic_id,
-        created_by=actor.user_id,
+        created_by=created_by or actor.user_id,
         patient_id=patient.id,
         instrument_id=instrument.id,
         token_hash=token_hash(_key(settings), raw),
-        expires_at=utcnow() + timedelta(hours=settings.questionnaire_link_hours),
+        expires_at=min(expires_at, latest) if expires_at else latest,
         delivery=delivery,
         sent_to=patient.email if delivery == "email" else None,
     )
@@ -71,13 +99,6 @@ def issue_link(
         patient_id=patient.id,
         details={"instrument": instrument.id, "delivery": delivery},
     )
-    if delivery == "email" and patient.email:
-        send_mail(
-            settings,
-            patient.email,
-            "A short questionnaire from your clinic",
-            _email_body(instrument, url, settings.questionnaire_link_hours),
-        )
     return IssuedLink(link, url)
 
 

@@ -47,12 +47,13 @@ class InstrumentPanel:
     chart_svg: str
 
 
-def _panel(
+def chart_spec(
     instrument: Instrument,
     rows: list[ScaleResponse],
     settings: Settings,
     treatments: tuple[datetime, ...],
-) -> InstrumentPanel:
+) -> tuple[charts.ChartSpec, outcomes.Outcome | None]:
+    """One instrument's trajectory with its bands, baseline, response and remission lines."""
     first = treatments[0] if treatments else None
     outcome = service.outcome_of(instrument, rows, settings, first_treatment_at=first)
     baseline = outcome.baseline.total if outcome and outcome.baseline else None
@@ -81,6 +82,16 @@ def _panel(
         ),
         higher_is_worse=instrument.higher_is_worse,
     )
+    return spec, outcome
+
+
+def _panel(
+    instrument: Instrument,
+    rows: list[ScaleResponse],
+    settings: Settings,
+    treatments: tuple[datetime, ...],
+) -> InstrumentPanel:
+    spec, outcome = chart_spec(instrument, rows, settings, treatments)
     return InstrumentPanel(instrument, rows, outcome, charts.trajectory_svg(spec))
 
 
