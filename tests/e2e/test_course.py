@@ -18,7 +18,9 @@ from ketacare.eligibility.adequacy import SHIPPED
 from ketacare.eligibility.schemas import AssessmentCreate, TrialCreate
 from ketacare.eligibility.settings import load_assessment_settings
 from ketacare.kit.db.session import transaction
+from ketacare.medications import service as medications_service
 from ketacare.medications.drugs import drug_table
+from ketacare.medications.schemas import MedicationCreate
 from ketacare.patients import service as patients
 from ketacare.patients.schemas import MeasurementCreate
 from ketacare.scales import service as scales
@@ -30,9 +32,15 @@ pytestmark = pytest.mark.e2e
 TODAY = date.today()
 
 
-def _eligible(live_server: LiveServer, physician: Staff) -> str:
-    """Weight, two failed trials, a baseline and a later MADRS, a signed assessment."""
-    patient_id = live_server.add_patient(physician, "Rosa", "Parks", date(1970, 2, 4))
+def _eligible(
+    live_server: LiveServer,
+    physician: Staff,
+    medications: tuple[MedicationCreate, ...] = (),
+    **extra: str,
+) -> str:
+    """Weight, two failed trials, a baseline and a later MADRS, a signed assessment (after the
+    given current medications are on the list)."""
+    patient_id = live_server.add_patient(physician, "Rosa", "Parks", date(1970, 2, 4), **extra)
     madrs = load_instruments()["madrs"]
     with transaction(live_server.session_factory) as session:
         user = session.get(User, physician.id)
@@ -42,6 +50,8 @@ def _eligible(live_server: LiveServer, physician: Staff) -> str:
             session, actor, patient_id, MeasurementCreate(weight_kg=80, height_cm=170)
         )
         drugs = drug_table()
+        for medication in medications:
+            medications_service.add(session, actor, drugs, patient_id, medication)
         for name in ("sertraline", "venlafaxine"):
             trial = TrialCreate(
                 kind="antidepressant", name=name, weeks_at_dose=8, improvement_pct=10

@@ -59,11 +59,27 @@ def test_one_chronological_view_with_filters_and_an_aligned_chart(
     url = f"/patients/{patient_id}/medications/{med.id}/change"
     assert post_form(client, url, change).status_code == 303
 
+    therapist = make_user("therapist")
+    integration = {
+        "held_on": TODAY.isoformat(),
+        "therapy_type": "kap_integration",
+        "duration_min": 50,
+        "progress_note": "Integration of the first session went well.",
+    }
+    made = client.post(
+        f"/api/v1/patients/{patient_id}/therapy-sessions",
+        json=integration,
+        headers=bearer_for(session_factory, settings, therapist),
+    )
+    assert made.status_code == 201, made.text
+
     page = client.get(f"/patients/{patient_id}/timeline")
     assert page.status_code == 200
     html = page.text
     kinds = _kinds_in_order(html)
-    assert set(kinds) >= {"score", "treatment", "medication", "alert", "note"}
+    assert set(kinds) >= {"score", "treatment", "medication", "alert", "note", "therapy"}
+    assert "KAP integration, 50 min" in html
+    assert "went well" not in html  # the progress note stays on the therapy page
     assert "Session 1: 40 mg" in html and "Changed: sertraline 100 mg once daily" in html
     assert "Started sertraline 50 mg once daily" in html and "Safety alert raised" in html
     assert "Eligibility signed (IV ketamine)" in html

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ketacare.cli import accounts, audit, db, demo, pk, score, serve
+from ketacare.cli import accounts, audit, db, demo, pk, score, serve, worker
 
 app = typer.Typer(
     name="ketacare",
@@ -16,6 +16,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("score")(score.score)
+app.command("worker")(worker.worker)
 app.add_typer(db.app, name="db")
 app.add_typer(accounts.clinic_app, name="clinic")
 app.add_typer(accounts.user_app, name="user")

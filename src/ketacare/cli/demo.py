@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+
 import typer
 
 from ketacare.cli.common import database, load_settings, stderr
 from ketacare.cli.serve import run
+from ketacare.demo import mailcatcher
 from ketacare.demo.seed import DEMO_PASSWORD, seed
 from ketacare.kit.db import migrate
 
@@ -30,4 +36,29 @@ def demo(
         note = "  (sets up two-factor sign-in at first login)" if role == "admin" else ""
         stderr.print(f"  {role:<11} {email}{note}", highlight=False)
     if serve:
-        run(settings, host, port)
+        catcher = None
+        if not mailcatcher.smtp_configured(settings.smtp_host, settings.smtp_port):
+            catcher = mailcatcher.start(settings.data_dir / "demo-mail")
+            settings = settings.model_copy(
+                update={"smtp_host": "127.0.0.1", "smtp_port": catcher.port}
+            )
+            stderr.print(f"demo e-mail is delivered to {catcher.folder}/new/ (no real sending)")
+        # The job worker (reminder e-mails) runs beside the server and stops with it.
+        stderr.print("starting the job worker (reminder e-mails)")
+        environment = os.environ | {
+            "KETACARE_SMTP_HOST": settings.smtp_host,
+            "KETACARE_SMTP_PORT": str(settings.smtp_port),
+        }
+        worker = subprocess.Popen(
+            [sys.executable, "-c", "from ketacare.cli import app; app()", "worker"],
+            env=environment,
+        )
+        # uvicorn re-raises SIGTERM after its shutdown: exit through `finally` instead of dying.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            run(settings, host, port)
+        finally:
+            worker.terminate()  # SIGTERM: the worker stops at once; the outbox keeps its state
+            worker.wait()
+            if catcher is not None:
+                catcher.stop()

@@ -13,7 +13,7 @@ from ketacare.accounts import service as accounts
 from ketacare.accounts.repository import AccountsRepository
 from ketacare.config import Settings
 from ketacare.consent import service as consent_service
-from ketacare.demo import history
+from ketacare.demo import calendar, history
 from ketacare.kit.actor import Actor
 from ketacare.medications.drugs import drug_table
 from ketacare.patients import service as patients
@@ -169,6 +169,7 @@ def seed(session: Session, settings: Settings, patient_count: int = 40) -> DemoR
             history.change_after_signing(session, drugs, patient_id, physician)
         elif number % 4 == 0:
             history.start_course(session, patient_id, physician, nurse, check_in=number <= 12)
+    calendar.seed_calendar(session, settings, desk)
     return DemoResult(True, patient_count, logins)
 
 

@@ -24,8 +24,14 @@ MARKERS: dict[Kind, tuple[str, str]] = {
     "therapy": ("o", "#2f7d3a"),
     "alert": ("X", "#b42318"),
 }
+ROW_LABELS: dict[Kind, str] = {
+    "treatment": "Sessions",
+    "medication": "Medication",
+    "therapy": "Therapy",
+    "alert": "Alerts",
+}
 _WIDTH, _TRAJECTORY_PX, _STRIP_PX = 768, 300, 130
-_MARGINS = {"left": 56, "right": 138, "top": 30, "bottom": 62, "gap": 26}
+_MARGINS = {"left": 84, "right": 138, "top": 30, "bottom": 62, "gap": 26}
 
 
 def timeline_svg(
@@ -71,7 +77,7 @@ def timeline_svg(
 def _draw_strip(axes: Axes, marked: list[Entry]) -> None:
     rows = {kind: len(STRIP) - 1 - index for index, kind in enumerate(STRIP)}
     axes.set_ylim(-0.6, len(STRIP) - 0.4)
-    axes.set_yticks(list(rows.values()), [KIND_LABELS[k] for k in rows], fontsize=8)
+    axes.set_yticks(list(rows.values()), [ROW_LABELS[k] for k in rows], fontsize=8)
     for index, entry in enumerate(marked):
         shape, colour = MARKERS[entry.kind]
         axes.plot([float(mdates.date2num(entry.at))], [rows[entry.kind]], shape, color=colour,

@@ -16,6 +16,7 @@ from ketacare.medications import visits as medication_visits
 from ketacare.patients import service as patients_service
 from ketacare.scales import service as scales_service
 from ketacare.scales.definitions import Instrument
+from ketacare.therapy import service as therapy_service
 from ketacare.timeline.rules import Entry
 from ketacare.treatment import history
 
@@ -133,8 +134,18 @@ def _medications(session: Session, actor: Actor, patient_id: uuid.UUID, base: st
     return found
 
 
-def _therapy(session: Session, actor: Actor, patient_id: uuid.UUID, base: str) -> list[Entry]:  # noqa: ARG001
-    return []  # wired to therapy.service.sessions_for_patient when the therapy package lands
+def _therapy(session: Session, actor: Actor, patient_id: uuid.UUID, base: str) -> list[Entry]:
+    """Structured fields only: progress notes stay on the session page, process notes behind
+    their wall (the therapy service never hands them out here)."""
+    found = []
+    for row in therapy_service.sessions_for_patient(session, actor, patient_id):
+        label = therapy_service.TYPE_LABELS.get(row.therapy_type, row.therapy_type)
+        detail = f"{row.modality} · {row.delivery.replace('_', ' ')}"
+        found.append(
+            Entry(_on(row.held_on), "therapy", f"{label}, {row.duration_min} min", detail,
+                  f"{base}/therapy/{row.id}")
+        )  # fmt: skip
+    return found
 
 
 def _alerts(session: Session, actor: Actor, patient_id: uuid.UUID, base: str) -> list[Entry]:

@@ -47,7 +47,7 @@ class HistoryRepository(ClinicScopedRepository):
                 CourseSession.voided_at.is_(None),
             )
         )
-        return [(s, c) for s, c in self.session.execute(statement).tuples()]
+        return list(self.session.execute(statement).all())
 
     def chair_sessions(self, patient_id: uuid.UUID) -> dict[uuid.UUID, TreatmentSession]:
         statement = select(TreatmentSession).where(
@@ -70,7 +70,7 @@ class HistoryRepository(ClinicScopedRepository):
             )
             .group_by(SessionEvent.session_id)
         )
-        return {sid: int(n) for sid, n in self.session.execute(statement).tuples()}
+        return {sid: int(n) for sid, n in self.session.execute(statement)}
 
 
 def given_sessions(session: Session, actor: Actor, patient_id: uuid.UUID) -> list[GivenSession]:

@@ -9,6 +9,7 @@ from ketacare.accounts.deps import CurrentActor
 from ketacare.eligibility import assessments
 from ketacare.kit.db.session import DbSession
 from ketacare.kit.web.templates import render
+from ketacare.messaging import service as messaging_service
 from ketacare.patients import service as patients_service
 from ketacare.scales import service as scales_service
 from ketacare.scales.permissions import CLINICIANS
@@ -21,6 +22,8 @@ router = APIRouter(include_in_schema=False)
 def home(request: Request, db: DbSession, actor: CurrentActor) -> Response:
     if actor.role == "admin":
         return RedirectResponse("/admin/users", 303)
+    if actor.role == "front_desk":
+        return RedirectResponse("/calendar", 303)  # the desk's day starts with the calendar
     if actor.role not in CLINICIANS:
         return RedirectResponse("/patients", 303)
     alerts = scales_service.open_alerts(db, actor)
@@ -35,5 +38,6 @@ def home(request: Request, db: DbSession, actor: CurrentActor) -> Response:
         "rems_forms": forms,
         "names": names,
         "treatment_names": assessments.TREATMENT_NAMES,
+        "failed_reminders": messaging_service.failed_count(db, actor),
     }
     return render(request, "worklist/home.html", context)
