@@ -16,7 +16,11 @@ from ketacare.accounts.models import User
 from ketacare.cli import app as cli
 from ketacare.config import Settings
 from ketacare.kit.db.engine import make_engine
+from ketacare.medications.models import MedicationVisit
+from ketacare.messaging.models import OutboundMessage
 from ketacare.patients.models import Patient
+from ketacare.scheduling.models import Appointment
+from ketacare.therapy.models import ProcessNote, TherapySession
 from tests.audit.test_service import disable_guards
 from tests.databases import PostgresDatabases, SqliteDatabases
 
@@ -126,6 +130,9 @@ class TestDemo:
         assert "already present" in again.output
         assert db.scalar(select(func.count()).select_from(Patient)) == 40
         assert db.scalar(select(func.count()).select_from(User)) == 5
+        # Issue 7's parts are in the demo: bookings with reminders, therapy, medication visits.
+        for model in (Appointment, OutboundMessage, TherapySession, ProcessNote, MedicationVisit):
+            assert db.scalar(select(func.count()).select_from(model)), model.__name__
 
     def test_is_deterministic(
         self,
@@ -163,6 +170,7 @@ class TestHelp:
             ["token", "create"],
             ["audit", "verify"],
             ["clinic", "create"],
+            ["worker"],
         ],
     )
     def test_every_command_has_help(self, command: list[str]) -> None:

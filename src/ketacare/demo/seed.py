@@ -13,7 +13,7 @@ from ketacare.accounts import service as accounts
 from ketacare.accounts.repository import AccountsRepository
 from ketacare.config import Settings
 from ketacare.consent import service as consent_service
-from ketacare.demo import calendar, history
+from ketacare.demo import calendar, care, history
 from ketacare.kit.actor import Actor
 from ketacare.medications.drugs import drug_table
 from ketacare.patients import service as patients
@@ -153,6 +153,7 @@ def seed(session: Session, settings: Settings, patient_count: int = 40) -> DemoR
     nurse = accounts.actor_for(users["nurse"])
     physician = accounts.actor_for(users["physician"])
     desk = accounts.actor_for(users["front_desk"])
+    therapist = accounts.actor_for(users["therapist"])
     rng = random.Random(SEED)  # noqa: S311 - reproducible synthetic data, not secrets
     instruments = load_instruments()
     drugs = drug_table(settings.extra_drugs_file)
@@ -169,6 +170,7 @@ def seed(session: Session, settings: Settings, patient_count: int = 40) -> DemoR
             history.change_after_signing(session, drugs, patient_id, physician)
         elif number % 4 == 0:
             history.start_course(session, patient_id, physician, nurse, check_in=number <= 12)
+            care.seed_care(session, rng, patient_id, therapist, physician, date.today())
     calendar.seed_calendar(session, settings, desk)
     return DemoResult(True, patient_count, logins)
 

@@ -86,9 +86,7 @@ def _band_text(label: str, band_px: float) -> str:
     return "\n".join(lines)
 
 
-def draw_trajectory(
-    figure: Figure, axes: Axes, spec: ChartSpec, plot_height_px: float, legend: bool = True
-) -> None:
+def draw_trajectory(figure: Figure, axes: Axes, spec: ChartSpec, plot_height_px: float) -> None:
     """Draw onto ``axes``; the timeline draws it above its event strip on a shared time axis."""
     low, high = spec.y_min - 0.5, spec.y_max + 0.5
     axes.set_ylim(low, high)
@@ -143,7 +141,7 @@ def draw_trajectory(
         axes.text(0.5, 0.5, "No scores yet", transform=axes.transAxes, ha="center", va="center",
                   color=MUTED, fontsize=11, bbox={"fc": "#ffffff", "ec": "#d9e2ec", "pad": 6})  # fmt: skip
         axes.set_xticks([])
-    if legend and axes.get_legend_handles_labels()[0]:  # its own row under the dates
+    if axes.get_legend_handles_labels()[0]:  # its own row under the dates
         axes.legend(loc="lower left", bbox_to_anchor=(0.04, 0.0), ncols=5, fontsize=8,
                     bbox_transform=figure.transFigure, frameon=False,
                     borderaxespad=0.3, handlelength=2.2, columnspacing=1.4)  # fmt: skip

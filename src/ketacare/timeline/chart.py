@@ -51,7 +51,9 @@ def timeline_svg(
         if spec is not None:
             bottom = (m["bottom"] + _STRIP_PX + m["gap"]) / height
             axes = figure.add_axes((left, bottom, width, top_px / height), sharex=strip)
-            charts.draw_trajectory(figure, axes, spec, top_px, legend=False)
+            charts.draw_trajectory(
+                figure, axes, spec, top_px
+            )  # its legend sits at the figure's foot
             axes.tick_params(labelbottom=False)
         _draw_strip(strip, marked)
         strip.set_xlim(*limits)
