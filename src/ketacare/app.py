@@ -32,6 +32,7 @@ from ketacare.medications import views as medications_views
 from ketacare.medications import visit_views as medication_visit_views
 from ketacare.medications.drugs import drug_table
 from ketacare.messaging import views as messaging_views
+from ketacare.outcomes import views as outcomes_views
 from ketacare.patients import api as patients_api
 from ketacare.patients import views as patients_views
 from ketacare.protocols import api as protocols_api
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(therapy_views.router)
     app.include_router(timeline_views.router)
     app.include_router(messaging_views.router)
+    app.include_router(outcomes_views.router)
     app.mount("/api/v1", _api(app))
     errors.install(app)
     app.add_middleware(SecurityMiddleware, settings=settings)

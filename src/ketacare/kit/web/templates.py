@@ -29,6 +29,7 @@ TEMPLATE_PACKAGES = (
     "ketacare.scheduling",
     "ketacare.messaging",
     "ketacare.timeline",
+    "ketacare.outcomes",
 )
 
 

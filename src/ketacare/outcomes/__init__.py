@@ -1,0 +1,1 @@
+"""Outcomes dashboard: cohort statistics for a clinic beside published benchmarks."""
