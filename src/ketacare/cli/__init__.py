@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ketacare.cli import accounts, audit, db, demo, pk, score, serve, worker
+from ketacare.cli import accounts, audit, db, demo, export, pk, score, serve, worker
 
 app = typer.Typer(
     name="ketacare",
@@ -23,3 +23,4 @@ app.add_typer(accounts.user_app, name="user")
 app.add_typer(accounts.token_app, name="token")
 app.add_typer(audit.app, name="audit")
 app.add_typer(pk.app, name="pk")
+app.add_typer(export.app, name="export")

@@ -1,0 +1,1 @@
+"""Interoperability: projections of the record into standard formats (FHIR R4)."""
