@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ketacare.cli import accounts, audit, db, demo, export, pk, score, serve, worker
+from ketacare.cli import accounts, audit, db, demo, export, pk, score, serve, synth, worker
 
 app = typer.Typer(
     name="ketacare",
@@ -17,6 +17,7 @@ app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("score")(score.score)
 app.command("worker")(worker.worker)
+app.command("synth")(synth.synth)
 app.add_typer(db.app, name="db")
 app.add_typer(accounts.clinic_app, name="clinic")
 app.add_typer(accounts.user_app, name="user")
