@@ -1,0 +1,1 @@
+"""Research export: REDCap-style CSV with its data dictionary, and Parquet; optionally de-identified."""
