@@ -22,6 +22,7 @@ from ketacare.eligibility import assessment_views as eligibility_assessment_view
 from ketacare.eligibility import views as eligibility_views
 from ketacare.eligibility.adequacy import load_adequacy_table
 from ketacare.eligibility.settings import load_assessment_settings
+from ketacare.interop.fhir import api as fhir_api
 from ketacare.kit.db.engine import make_engine, make_session_factory
 from ketacare.kit.db.session import DbSession
 from ketacare.kit.web import errors
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(messaging_views.router)
     app.include_router(outcomes_views.router)
     app.mount("/api/v1", _api(app))
+    app.mount("/fhir/R4", fhir_api.create_fhir_app(app))
     errors.install(app)
     app.add_middleware(SecurityMiddleware, settings=settings)
     return app

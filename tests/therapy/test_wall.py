@@ -3,8 +3,9 @@
 One world per backend: two therapists (the author of the process note and another), a physician,
 a nurse, front desk and an administrator. The process note and the progress note carry unique
 markers. Every GET route is enumerated at run time from ``app.routes`` and from the mounted
-``/api/v1`` application; path parameters named ``patient_id`` and ``session_id`` are filled with the
-world's ids (``session_id`` is also the treatment-session parameter, which then answers 404).
+``/api/v1`` and ``/fhir/R4`` applications; path parameters named ``patient_id`` and ``session_id``
+are filled with the world's ids (``session_id`` is also the treatment-session parameter, which then
+answers 404), and FHIR's read by id with the patient's Patient resource.
 Routes with parameters that name other objects are skipped; the skipped names must be in
 ``UNFILLED`` so a new route with an unknown parameter fails this test until it is considered.
 
@@ -60,6 +61,8 @@ UNFILLED = {
     "note_id",
     "medication_id",
     "visit_id",
+    "job_id",  # FHIR Bulk Data export jobs and their files: NDJSON never carries therapy
+    "filename",
 }
 PARAM = re.compile(r"{([a-zA-Z_]+)(?::[a-z]+)?}")
 ROLES = ("author", "therapist", "physician", "nurse", "front_desk", "admin")
@@ -82,7 +85,12 @@ def get_routes(app: FastAPI, prefix: str = "") -> Iterator[str]:
 
 
 def fill(template: str, world: World) -> str | None:
-    values = {"patient_id": world.patient_id, "session_id": world.session_id}
+    values = {
+        "patient_id": world.patient_id,
+        "session_id": world.session_id,
+        "resource_type": "Patient",  # FHIR read by id: /fhir/R4/Patient/{patient_id}
+        "resource_id": world.patient_id,
+    }
     names = PARAM.findall(template)
     if any(name not in values for name in names):
         return None

@@ -17,11 +17,12 @@ from ketacare.kit.db.engine import make_engine
 def worker(
     workers: int = typer.Option(1, min=1, max=16, help="Worker threads in this process"),
     once: bool = typer.Option(
-        False, "--once", help="Send what is due now and exit (no queue, no schedule)"
+        False, "--once", help="Do what is due now (e-mails, FHIR exports) and exit (no queue)"
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every poll (debug level)"),
 ) -> None:
-    """Run the job worker: every minute it sends due reminder e-mails and retries refused ones.
+    """Run the job worker: every minute it sends due reminder e-mails (retrying refused ones) and
+    runs requested FHIR Bulk Data exports.
 
     The queue is KETACARE_JOBS_URL: empty means a SQLite file in the data folder (one machine);
     redis://host:6379/0 at scale, with one worker per machine. Logs go to stderr. Ctrl+C stops it
@@ -41,6 +42,9 @@ def worker(
     if once:
         results = configured.send_due.call_local()
         stderr.print(f"sent or tried: {results or 'nothing due'}", highlight=False)
+        if configured.run_exports is not None:
+            exported = configured.run_exports.call_local()
+            stderr.print(f"FHIR exports: {exported or 'nothing requested'}", highlight=False)
         configured.context.close()
         return
     stderr.print(

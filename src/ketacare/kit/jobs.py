@@ -90,11 +90,13 @@ class Jobs:
     huey: Huey
     context: Context
     send_due: TaskWrapper  # periodic, every minute; calling it enqueues one run now
+    run_exports: TaskWrapper | None = None  # FHIR Bulk Data $export jobs, swept every minute
 
 
 def build(settings: Settings) -> Jobs:
     """A Huey instance with ketacare's tasks registered (the worker and any producer call this)."""
-    from ketacare.messaging import delivery  # kit must not import domain code at load time
+    from ketacare.interop.fhir import bulk  # kit must not import domain code at load time
+    from ketacare.messaging import delivery
 
     huey = make_huey(settings)
     context = Context(settings)
@@ -102,8 +104,12 @@ def build(settings: Settings) -> Jobs:
     def send_due() -> dict[str, int]:
         return delivery.sweep(context.factory(), settings, context.instruments())
 
+    def run_exports() -> dict[str, int]:
+        return bulk.run_due(context.factory(), settings, context.instruments())
+
     every_minute = huey.periodic_task(crontab(minute="*"), name="messaging.send_due")
-    return Jobs(huey, context, every_minute(send_due))
+    exports = huey.periodic_task(crontab(minute="*"), name="fhir.run_exports")
+    return Jobs(huey, context, every_minute(send_due), exports(run_exports))
 
 
 def consumer(jobs: Jobs, workers: int = 1, **options: Any) -> Consumer:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -253,25 +253,30 @@ def export_clinic(
     out_dir: Path,
     instruments: Mapping[str, Instrument],
     progress: Progress | None = None,
+    types: Collection[str] | None = None,
 ) -> ExportResult:
-    """Write ``<ResourceType>.ndjson`` files into ``out_dir`` (created if missing); returns counts."""
+    """Write ``<ResourceType>.ndjson`` files into ``out_dir`` (created if missing); returns counts.
+
+    ``types`` (the Bulk Data ``_type`` filter) limits the export to those resource types."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for kind in RESOURCE_TYPES:  # a previous run's files must not mix with this one's
         (out_dir / f"{kind}.ndjson").unlink(missing_ok=True)
     result = ExportResult()
     writer = _Writer(out_dir, result)
-    sources: list[Iterator[Batch]] = [
-        _patients(session, clinic_id),
-        _encounters(session, clinic_id),
-        _administrations(session, clinic_id),
-        _vitals(session, clinic_id),
-        _scale_observations(session, clinic_id, instruments),
-        _questionnaire_responses(session, clinic_id, instruments),
-        _statements(session, clinic_id),
-        _adverse_events(session, clinic_id),
+    sources: list[tuple[str, Iterator[Batch]]] = [  # generators: no query until iterated
+        ("Patient", _patients(session, clinic_id)),
+        ("Encounter", _encounters(session, clinic_id)),
+        ("MedicationAdministration", _administrations(session, clinic_id)),
+        ("Observation", _vitals(session, clinic_id)),
+        ("Observation", _scale_observations(session, clinic_id, instruments)),
+        ("QuestionnaireResponse", _questionnaire_responses(session, clinic_id, instruments)),
+        ("MedicationStatement", _statements(session, clinic_id)),
+        ("AdverseEvent", _adverse_events(session, clinic_id)),
     ]
     try:
-        for source in sources:
+        for kind, source in sources:
+            if types is not None and kind not in types:
+                continue
             for read, resources in source:
                 writer.write(resources)
                 if progress is not None:

@@ -10,6 +10,7 @@ def metadata() -> MetaData:
     from ketacare.audit import models as _audit  # noqa: F401
     from ketacare.consent import models as _consent  # noqa: F401
     from ketacare.eligibility import models as _eligibility  # noqa: F401
+    from ketacare.interop.fhir import models as _fhir  # noqa: F401
     from ketacare.kit.db.base import Base
     from ketacare.medications import models as _medications  # noqa: F401
     from ketacare.messaging import models as _messaging  # noqa: F401
