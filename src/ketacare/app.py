@@ -38,6 +38,7 @@ from ketacare.patients import api as patients_api
 from ketacare.patients import views as patients_views
 from ketacare.protocols import api as protocols_api
 from ketacare.protocols import views as protocols_views
+from ketacare.reports import views as reports_views
 from ketacare.scales import api as scales_api
 from ketacare.scales import patient_views as scales_patient_views
 from ketacare.scales import views as scales_views
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(timeline_views.router)
     app.include_router(messaging_views.router)
     app.include_router(outcomes_views.router)
+    app.include_router(reports_views.router)
     app.mount("/api/v1", _api(app))
     app.mount("/fhir/R4", fhir_api.create_fhir_app(app))
     errors.install(app)

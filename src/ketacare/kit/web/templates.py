@@ -30,6 +30,7 @@ TEMPLATE_PACKAGES = (
     "ketacare.messaging",
     "ketacare.timeline",
     "ketacare.outcomes",
+    "ketacare.reports",
 )
 
 
