@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ketacare.kit.db.base import Base, ClinicalRecord, UUIDPrimaryKey
+from ketacare.kit.db.base import Base, ClinicalRecord, UUIDPrimaryKey, one_of
 from ketacare.kit.db.types import utcnow
 
 MESSAGE_STATUSES = ("queued", "sending", "sent", "retrying", "failed", "cancelled")
@@ -21,16 +21,12 @@ OUTSTANDING = ("queued", "sending", "retrying", "failed")
 ATTEMPT_OUTCOMES = ("in_progress", "sent", "refused", "unknown")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class OutboundMessage(ClinicalRecord, Base):
     """One e-mail to one patient. ``body`` is the text as sent (a questionnaire token masked)."""
 
     __tablename__ = "outbound_messages"
     __table_args__ = (
-        CheckConstraint(_in("status", MESSAGE_STATUSES), name="status_known"),
+        CheckConstraint(one_of("status", MESSAGE_STATUSES), name="status_known"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         CheckConstraint(
             "(status = 'cancelled') = (cancelled_at IS NOT NULL)", name="cancelled_has_time"
@@ -71,7 +67,7 @@ class MessageAttempt(UUIDPrimaryKey, Base):
 
     __tablename__ = "message_attempts"
     __table_args__ = (
-        CheckConstraint(_in("outcome", ATTEMPT_OUTCOMES), name="outcome_known"),
+        CheckConstraint(one_of("outcome", ATTEMPT_OUTCOMES), name="outcome_known"),
         Index("ix_message_attempts_message", "message_id", "number"),
     )
 

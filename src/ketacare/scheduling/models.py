@@ -12,15 +12,11 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ketacare.kit.db.base import Base, ClinicalRecord
+from ketacare.kit.db.base import Base, ClinicalRecord, one_of
 
 RESOURCE_KINDS = ("chair", "room")
 APPOINTMENT_KINDS = ("treatment", "therapy", "medication_visit", "other")
 APPOINTMENT_STATUSES = ("booked", "cancelled", "attended", "no_show")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class ScheduleResource(ClinicalRecord, Base):
@@ -28,7 +24,7 @@ class ScheduleResource(ClinicalRecord, Base):
 
     __tablename__ = "schedule_resources"
     __table_args__ = (
-        CheckConstraint(_in("kind", RESOURCE_KINDS), name="kind_known"),
+        CheckConstraint(one_of("kind", RESOURCE_KINDS), name="kind_known"),
         UniqueConstraint("clinic_id", "name", name="uq_schedule_resources_clinic_name"),
     )
 
@@ -41,8 +37,8 @@ class ScheduleResource(ClinicalRecord, Base):
 class Appointment(ClinicalRecord, Base):
     __tablename__ = "appointments"
     __table_args__ = (
-        CheckConstraint(_in("kind", APPOINTMENT_KINDS), name="kind_known"),
-        CheckConstraint(_in("status", APPOINTMENT_STATUSES), name="status_known"),
+        CheckConstraint(one_of("kind", APPOINTMENT_KINDS), name="kind_known"),
+        CheckConstraint(one_of("status", APPOINTMENT_STATUSES), name="status_known"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint(
             "(status = 'cancelled') = (cancelled_at IS NOT NULL)", name="cancelled_has_time"

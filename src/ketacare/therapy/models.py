@@ -12,13 +12,9 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ketacare.kit.db.base import Base, ClinicalRecord, UUIDPrimaryKey
+from ketacare.kit.db.base import Base, ClinicalRecord, UUIDPrimaryKey, one_of
 from ketacare.kit.db.types import utcnow
 from ketacare.therapy.rules import DELIVERIES, GRANTABLE_ROLES, MODALITIES, THERAPY_TYPES
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class TherapySession(ClinicalRecord, Base):
@@ -26,13 +22,13 @@ class TherapySession(ClinicalRecord, Base):
 
     __tablename__ = "therapy_sessions"
     __table_args__ = (
-        CheckConstraint(_in("therapy_type", THERAPY_TYPES), name="type_known"),
+        CheckConstraint(one_of("therapy_type", THERAPY_TYPES), name="type_known"),
         CheckConstraint(
             "therapy_type != 'other' OR type_detail IS NOT NULL", name="other_has_detail"
         ),
         CheckConstraint("duration_min BETWEEN 1 AND 480", name="duration_range"),
-        CheckConstraint(_in("modality", MODALITIES), name="modality_known"),
-        CheckConstraint(_in("delivery", DELIVERIES), name="delivery_known"),
+        CheckConstraint(one_of("modality", MODALITIES), name="modality_known"),
+        CheckConstraint(one_of("delivery", DELIVERIES), name="delivery_known"),
         CheckConstraint("(signed_at IS NULL) = (signed_by IS NULL)", name="signed_has_signer"),
         Index("ix_therapy_sessions_patient_held", "patient_id", "held_on"),
     )
@@ -107,7 +103,7 @@ class ProcessNoteGrant(UUIDPrimaryKey, Base):
 
     __tablename__ = "process_note_grants"
     __table_args__ = (
-        CheckConstraint(_in("role", GRANTABLE_ROLES), name="role_grantable"),
+        CheckConstraint(one_of("role", GRANTABLE_ROLES), name="role_grantable"),
         CheckConstraint("(revoked_at IS NULL) = (revoked_by IS NULL)", name="revoked_has_who"),
         Index(
             "uq_process_note_grants_active",

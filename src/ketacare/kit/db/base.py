@@ -78,3 +78,8 @@ class ClinicScopedRepository:
 
 def short_text(length: int = 200) -> String:
     return String(length)
+
+
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """A CHECK expression limiting ``column`` to ``values`` (the same SQL on both engines)."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
