@@ -1,10 +1,14 @@
 """Run ketacare's benchmarks and print one table (``make bench``).
 
-    .venv/bin/python benchmarks/run.py [--quick] [--only NAME ...] [--write docs/benchmarks.md]
+    .venv/bin/python benchmarks/run.py [--quick] [--only NAME ...] [--patients N]
+        [--write docs/benchmarks.md]
 
 Progress goes to stderr, the table to stdout. Every database is a temporary file (or a
-throwaway embedded PostgreSQL); nothing is written into the repository unless ``--write``
-is given, which replaces the figures section of that Markdown file.
+throwaway embedded PostgreSQL), except the bulk synthetic clinic of ``fhir`` and
+``dashboard``: cached under ``var/bench/`` (git-ignored) and, for PostgreSQL, a database on the
+local server that is dropped afterwards (see ``benchmarks/synth_clinic.py``). Nothing is written
+into the repository unless ``--write`` is given, which replaces the figures section of that
+Markdown file.
 """
 
 from __future__ import annotations
@@ -23,8 +27,13 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.common import Row, machine, progress  # noqa: E402
 
-MODULES = ("passwords", "audit", "pages", "pk")
-FILES = {"pk": "benchmarks.pk_population"}  # module per name when not bench_<name>
+MODULES = ("passwords", "audit", "pages", "pk", "fhir", "dashboard")
+FILES = {  # module per name when not bench_<name>
+    "pk": "benchmarks.pk_population",
+    "fhir": "benchmarks.fhir_export",
+    "dashboard": "benchmarks.dashboard",
+}
+SCALED = {"fhir", "dashboard"}  # take --patients (synthetic clinic size)
 BEGIN = "<!-- figures:begin (rewritten by `benchmarks/run.py --write`; edit outside) -->"
 END = "<!-- figures:end -->"
 HEADER = ("benchmark", "case", "median ms", "per second", "vs baseline", "n")
@@ -92,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few repetitions: a smoke run")
     parser.add_argument("--only", nargs="+", choices=MODULES, help="run only these benchmarks")
+    parser.add_argument(
+        "--patients",
+        type=int,
+        help="synthetic clinic size for fhir and dashboard (default 10,000; 1,000 with --quick)",
+    )
     parser.add_argument("--write", type=Path, metavar="FILE", help="rewrite FILE's figures")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -99,7 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.only or MODULES:
         progress(f"== bench_{name}")
         module = importlib.import_module(FILES.get(name, f"benchmarks.bench_{name}"))
-        rows.extend(module.run(args.quick))
+        if name in SCALED:
+            rows.extend(module.run(args.quick, args.patients))
+        else:
+            rows.extend(module.run(args.quick))
     seconds = time.perf_counter() - started
     print(text_table(rows))
     for key, value in machine().items():
