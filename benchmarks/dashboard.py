@@ -11,8 +11,8 @@ rows. A middle row runs those SELECTs and fetches their rows, which splits the g
 "moving the rows into Python" and "computing the figures". All cases alternate, median of 5.
 
 SQLite: a scratch copy of the cached clinic file. PostgreSQL: a database on the local server,
-filled by the same synthetic writer, then ``ANALYZE``d (as autoanalyze would; the local server
-runs with autovacuum off), dropped afterwards (see ``benchmarks/synth_clinic.py``).
+filled by the same synthetic writer (which ends with ``ANALYZE``, as the local server runs with
+autovacuum off), dropped afterwards (see ``benchmarks/synth_clinic.py``).
 
     .venv/bin/python benchmarks/dashboard.py [--patients N] [--repeats R] [--postgres-url URL]
 """

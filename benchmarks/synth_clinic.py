@@ -107,7 +107,7 @@ def sqlite_copy(clinic: BenchClinic, folder: Path) -> Iterator[BenchClinic]:
 
 
 @contextmanager
-def postgres_clinic(patients: int, seed: int = SEED, analyze: bool = True) -> Iterator[BenchClinic]:
+def postgres_clinic(patients: int, seed: int = SEED) -> Iterator[BenchClinic]:
     """A fresh database on the local PostgreSQL server holding the same clinic; dropped after."""
     admin_url = normalise_url(ADMIN_URL)
     name = f"ketacare_bench_s{seed}_n{patients}_{os.getpid()}"
@@ -121,16 +121,6 @@ def postgres_clinic(patients: int, seed: int = SEED, analyze: bool = True) -> It
         _fill(url, patients, seed)
         seconds = time.perf_counter() - start
         progress(f"  built database {name} in {seconds:.0f} s")
-        if analyze:
-            # What autovacuum's autoanalyze does soon after a bulk load (the local server runs
-            # with autovacuum off). Without statistics the planner picks nested loops for the
-            # dashboard's IN (subquery) chains and one count query runs for minutes.
-            engine = make_engine(url, autocommit=True)
-            try:
-                with engine.connect() as connection:
-                    connection.execute(text("ANALYZE"))
-            finally:
-                engine.dispose()
         yield BenchClinic(url, slug_for(seed), _clinic_id(url, slug_for(seed)), seconds)
     finally:
         with admin.connect() as connection:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, Table, insert, select
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from ketacare.accounts.models import Clinic, User
@@ -163,4 +164,8 @@ def write(
             clinic_id=ctx.clinic_id,
             details={"seed": seed, "patients": patients, "counts": counts},
         )
+    # A bulk load leaves the query planner without statistics until autovacuum's analyze runs
+    # (never, where autovacuum is off): one dashboard query then ran for minutes on PostgreSQL.
+    with factory.begin() as session:
+        session.execute(sql("ANALYZE"))
     return Result(str(ctx.clinic_id), slug, patients, counts)
