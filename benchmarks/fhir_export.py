@@ -8,7 +8,9 @@ model (``model_validate``: full validation) and serialised with ``model_dump_jso
 per-resource time of each type is scaled to that type's count and summed. That extrapolation
 leaves out reading the rows and mapping them to dicts, which the export's time includes, so it
 is a floor for the model path. Beside it, ketacare's own per-resource serialisation
-(``json.dumps`` as the export's writer calls it) is timed on the same sample and scaled alike.
+(``json.dumps`` as the export calls it; vital-sign Observations, the bulk, are written as text by
+``mapping.vital_lines`` instead, byte for byte the same) is timed on the same sample and scaled
+alike.
 
     .venv/bin/python benchmarks/fhir_export.py [--patients N] [--runs R] [--sample K]
 """

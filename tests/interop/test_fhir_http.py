@@ -9,13 +9,15 @@ import json
 import uuid
 from collections.abc import Callable
 from copy import deepcopy
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 from fhir.resources.R4B import get_fhir_model_class
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ketacare.accounts.models import Clinic, User
@@ -26,12 +28,15 @@ from ketacare.interop.fhir import export as fhir_export
 from ketacare.interop.fhir.mapping import mrn_system
 from ketacare.interop.fhir.models import FhirExportJob
 from ketacare.kit.db.session import transaction
+from ketacare.kit.db.types import utcnow
 from ketacare.patients.models import Patient
 from ketacare.scales.definitions import load_instruments
 from ketacare.scales.models import SafetyAlert, ScaleResponse
-from tests.conftest import Mailbox, bearer_for, login, make_settings
+from ketacare.treatment.models import CourseSession
+from ketacare.treatment.session_models import SessionEvent, TreatmentSession, VitalReading
+from tests.conftest import Mailbox, bearer_for, login, make_settings, post_form
 from tests.consent.helpers import add_patient
-from tests.interop.test_fhir_export import _world
+from tests.interop.test_fhir_export import SERTRALINE, _world
 
 FHIR = "/fhir/R4"
 ASYNC = {"Prefer": "respond-async"}
@@ -415,3 +420,181 @@ class TestImport:
         exported = _exported_phq9(api, token, db)
         therapist = bearer_for(session_factory, settings, make_user("therapist"))
         _outcome(api.post(f"{FHIR}/QuestionnaireResponse", json=exported, headers=therapist), 403)
+
+
+class TestSinceAndPatientLevel:
+    def test_since_exports_only_what_was_recorded_or_changed_after(
+        self,
+        world: dict[str, Any],
+        client: TestClient,
+        session_factory: sessionmaker[Session],
+        clinic: Clinic,
+        db: Session,
+        tmp_path: Path,
+    ) -> None:
+        instruments = load_instruments()
+        with transaction(session_factory) as session:
+            everything = fhir_export.export_clinic(
+                session, clinic.id, tmp_path / "all", instruments
+            )
+            early = fhir_export.export_clinic(
+                session,
+                clinic.id,
+                tmp_path / "early",
+                instruments,
+                since=utcnow() - timedelta(days=1),
+            )
+        assert early.counts == everything.counts
+        mark = utcnow()
+        with transaction(session_factory) as session:
+            nothing = fhir_export.export_clinic(
+                session, clinic.id, tmp_path / "none", instruments, since=mark
+            )
+        assert set(nothing.counts.values()) == {0} and not nothing.files
+        with pytest.raises(ValueError, match="timezone"):
+            fhir_export.export_clinic(
+                db, clinic.id, tmp_path / "naive", instruments, since=mark.replace(tzinfo=None)
+            )
+
+        # After the mark: the adverse event is resolved, a reading is added, a drug is started.
+        event = db.scalars(select(SessionEvent).where(SessionEvent.kind == "adverse_event")).one()
+        reading = db.scalars(select(VitalReading).where(VitalReading.voided_at.is_(None))).first()
+        assert reading is not None
+        db.add_all(
+            [
+                SessionEvent(
+                    clinic_id=clinic.id,
+                    created_by=event.created_by,
+                    session_id=event.session_id,
+                    kind="adverse_event_resolved",
+                    at=event.at,
+                    detail={"event": str(event.id)},
+                ),
+                VitalReading(
+                    clinic_id=clinic.id,
+                    created_by=reading.created_by,
+                    session_id=reading.session_id,
+                    device="late entry",
+                    measured_at=reading.measured_at + timedelta(minutes=1),
+                    heart_rate_bpm=71,
+                ),
+            ]
+        )
+        session_row = db.get_one(TreatmentSession, event.session_id)
+        db.execute(  # the course session recorded as given, with its dose, after the mark
+            update(CourseSession)
+            .where(CourseSession.id == session_row.course_session_id)
+            .values(dose_given_mg=42.5, closed_at=utcnow())
+        )
+        db.commit()
+        meds = f"/patients/{world['patient_id']}/medications"
+        assert post_form(client, meds, SERTRALINE).status_code == 303
+        with transaction(session_factory) as session:
+            changed = fhir_export.export_clinic(
+                session, clinic.id, tmp_path / "changed", instruments, since=mark
+            )
+        found = {
+            path.stem: [_valid(json.loads(line)) for line in path.read_text().splitlines()]
+            for path in (tmp_path / "changed").glob("*.ndjson")
+        }
+        assert set(found) == {
+            "AdverseEvent",
+            "Observation",
+            "MedicationStatement",
+            "MedicationAdministration",
+        }
+        (administration,) = found["MedicationAdministration"]
+        assert administration["dosage"]["dose"]["value"] == 42.5
+        assert set(changed.files) == set(found)
+        (adverse,) = found["AdverseEvent"]
+        assert adverse["id"] == str(event.id)
+        assert adverse["outcome"]["coding"][0]["code"] == "resolved"
+        (heart_rate,) = found["Observation"]
+        assert heart_rate["device"]["display"] == "late entry"
+        assert heart_rate["valueQuantity"]["value"] == 71
+        (statement,) = found["MedicationStatement"]
+        assert statement["medicationCodeableConcept"]["text"] == "sertraline"
+
+    def test_since_is_checked_and_carried_to_the_worker(
+        self,
+        api: TestClient,
+        world: dict[str, Any],
+        token: dict[str, str],
+        session_factory: sessionmaker[Session],
+        settings: Settings,
+        db: Session,
+    ) -> None:
+        for bad in ("yesterday", "2026-01-31", "2026-01-31T09:00:00", "2026-02-30T09:00:00Z"):
+            text = _outcome(api.get(f"{FHIR}/$export?_since={bad}", headers=token | ASYNC), 400)
+            assert "_since" in text
+        long = api.get(f"{FHIR}/$export?_type={'Patient,' * 300}Patient", headers=token | ASYNC)
+        assert "2000" in _outcome(long, 400)
+        assert not db.scalars(select(FhirExportJob)).all()
+
+        future = quote((utcnow() + timedelta(days=1)).isoformat())
+        past = "2000-01-01T00:00:00Z"
+        empty = api.get(f"{FHIR}/$export?_since={future}", headers=token | ASYNC)
+        full = api.get(f"{FHIR}/$export?_since={past}&_type=Patient", headers=token | ASYNC)
+        assert empty.status_code == full.status_code == 202
+        assert _run_worker(session_factory, settings) == {"done": 2}
+        assert api.get(empty.headers["content-location"], headers=token).json()["output"] == []
+        output = api.get(full.headers["content-location"], headers=token).json()["output"]
+        assert output == [{"type": "Patient", "url": output[0]["url"], "count": 1}]
+        kickoffs = db.scalars(
+            select(AuditEvent).where(AuditEvent.action == "fhir.export.kickoff")
+        ).all()
+        assert sorted(str(e.details.get("since")) for e in kickoffs) == sorted(
+            [str(bulk.since_of(str(empty.request.url)).isoformat()), "2000-01-01T00:00:00+00:00"]
+        )
+
+    def test_patient_level_export_has_every_compartment_type(
+        self,
+        api: TestClient,
+        world: dict[str, Any],
+        token: dict[str, str],
+        session_factory: sessionmaker[Session],
+        settings: Settings,
+        make_user: Callable[..., User],
+    ) -> None:
+        nurse = bearer_for(session_factory, settings, make_user("nurse"))
+        _outcome(api.get(f"{FHIR}/Patient/$export", headers=nurse | ASYNC), 403)
+        bad = api.get(f"{FHIR}/Patient/$export?_type=Condition", headers=token | ASYNC)
+        assert "Condition" in _outcome(bad, 400)
+        assert "respond-async" in _outcome(api.get(f"{FHIR}/Patient/$export", headers=token), 400)
+        kicked = api.get(f"{FHIR}/Patient/$export", headers=token | ASYNC)
+        assert kicked.status_code == 202, kicked.text
+        assert _run_worker(session_factory, settings) == {"done": 1}
+        manifest = api.get(kicked.headers["content-location"], headers=token).json()
+        assert manifest["request"].endswith("/fhir/R4/Patient/$export")
+        assert {e["type"] for e in manifest["output"]} == set(fhir_export.PATIENT_COMPARTMENT)
+        for entry in manifest["output"]:
+            lines = api.get(entry["url"], headers=token).text.splitlines()
+            assert len(lines) == entry["count"] > 0
+            assert all(_valid(json.loads(line)) for line in lines)
+
+    def test_capability_statement_lists_both_export_levels(self, api: TestClient) -> None:
+        body = _valid(api.get(f"{FHIR}/metadata").json())
+        patient = next(r for r in body["rest"][0]["resource"] if r["type"] == "Patient")
+        assert patient["operation"][0]["definition"].endswith("/patient-export")
+        assert "_since" in body["rest"][0]["operation"][0]["documentation"]
+
+
+class TestParseSince:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("2026-01-31T09:00:00Z", datetime(2026, 1, 31, 9, tzinfo=UTC)),
+            ("2026-01-31T10:00:00+01:00", datetime(2026, 1, 31, 9, tzinfo=UTC)),
+            ("2026-01-31T10:00:00 01:00", datetime(2026, 1, 31, 9, tzinfo=UTC)),  # unencoded +
+            ("2026-01-31T09:00:00.123456789Z", datetime(2026, 1, 31, 9, 0, 0, 123456, UTC)),
+        ],
+    )
+    def test_instants(self, text: str, expected: datetime) -> None:
+        assert bulk.parse_since(text) == expected
+
+    def test_read_back_from_the_request_url(self) -> None:
+        url = (
+            "https://x.test/fhir/R4/$export?_type=Patient&_since=2026-01-31T10%3A00%3A00%2B01%3A00"
+        )
+        assert bulk.since_of(url) == datetime(2026, 1, 31, 9, tzinfo=UTC)
+        assert bulk.since_of("https://x.test/fhir/R4/$export") is None

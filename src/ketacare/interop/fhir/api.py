@@ -32,7 +32,7 @@ from ketacare.accounts.deps import (
 from ketacare.accounts.rules import CLINICAL_RECORDERS, CLINICAL_ROLES
 from ketacare.interop.fhir import bulk, importer, read
 from ketacare.interop.fhir.capability import capability_statement
-from ketacare.interop.fhir.export import RESOURCE_TYPES
+from ketacare.interop.fhir.export import PATIENT_COMPARTMENT, RESOURCE_TYPES
 from ketacare.kit.actor import Actor
 from ketacare.kit.db.session import DbSession
 from ketacare.kit.db.types import utcnow
@@ -138,10 +138,18 @@ def metadata(request: Request) -> FhirJSONResponse:
     return FhirJSONResponse(capability_statement(_base(request), utcnow()))
 
 
-def _types(request: Request) -> list[str] | None:
+def _types(request: Request, allowed: tuple[str, ...] = RESOURCE_TYPES) -> list[str] | None:
+    """The kick-off's ``_type`` filter, checked with the rest of its parameters."""
     params = request.query_params
-    if "_since" in params:
-        raise FhirProblem(400, "not-supported", "_since is not supported", "_since")
+    if len(str(request.url)) > bulk.REQUEST_URL_MAX:
+        raise FhirProblem(
+            400, "too-long", f"the request URL is over {bulk.REQUEST_URL_MAX} characters"
+        )
+    for since in params.getlist("_since"):
+        try:
+            bulk.parse_since(since)
+        except ValueError as error:
+            raise FhirProblem(400, "invalid", str(error), "_since") from None
     output_format = params.get("_outputFormat")
     if output_format is not None and output_format not in OUTPUT_FORMATS:
         raise FhirProblem(
@@ -151,26 +159,37 @@ def _types(request: Request) -> list[str] | None:
     if not raw:
         return None
     types = [t.strip() for t in raw.split(",") if t.strip()]
-    unknown = [t for t in types if t not in RESOURCE_TYPES]
+    unknown = [t for t in types if t not in allowed]
     if unknown:
         raise FhirProblem(
             400,
             "not-supported",
-            f"_type: {', '.join(unknown)} not exported; allowed: {', '.join(RESOURCE_TYPES)}",
+            f"_type: {', '.join(unknown)} not exported; allowed: {', '.join(allowed)}",
             "_type",
         )
     return list(dict.fromkeys(types))
 
 
-@router.get("/$export")
-def export_kick_off(request: Request, db: DbSession, actor: Exporter) -> Response:
+def _kick_off(request: Request, db: DbSession, actor: Actor, allowed: tuple[str, ...]) -> Response:
     if "respond-async" not in request.headers.get("prefer", ""):
         raise FhirProblem(400, "required", "the Prefer: respond-async header is required")
-    job = bulk.kick_off(db, actor, str(request.url), _types(request))
+    job = bulk.kick_off(db, actor, str(request.url), _types(request, allowed))
     return Response(
         status_code=202,
         headers={"Content-Location": f"{_base(request)}/$export-status/{job.id}"},
     )
+
+
+@router.get("/$export")
+def export_kick_off(request: Request, db: DbSession, actor: Exporter) -> Response:
+    """System level: every exported type of the clinic."""
+    return _kick_off(request, db, actor, RESOURCE_TYPES)
+
+
+@router.get("/Patient/$export")
+def patient_export_kick_off(request: Request, db: DbSession, actor: Exporter) -> Response:
+    """Patient level: all the clinic's patients, the Patient compartment's types (all of ours)."""
+    return _kick_off(request, db, actor, PATIENT_COMPARTMENT)
 
 
 @router.get("/$export-status/{job_id}")

@@ -5,17 +5,24 @@ one with a conditional UPDATE only one worker can win, writes the NDJSON files u
 ``<data_dir>/fhir-export/<job id>/`` with the export module, and records ``done`` (or ``failed``)
 in a second short transaction. A job left ``running`` by a crashed worker is queued again after
 ``RUNNING_LEASE``. A lost queue loses nothing: the next sweep finds the row.
+
+The kick-off URL, stored on the job, is its request: ``_type`` is also kept as a column, and
+``_since`` is read back from the URL by the worker (``since_of``), so the two cannot disagree.
+``/Patient/$export`` (patient level) exports the same types as ``/$export``: every exported type
+is in the Patient compartment.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,6 +41,33 @@ log = logging.getLogger(__name__)
 
 EXPORT_DIR = "fhir-export"
 RUNNING_LEASE = timedelta(minutes=30)
+REQUEST_URL_MAX = 2000  # the job's request_url column
+_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
+
+
+def parse_since(text: str) -> datetime:
+    """A ``_since`` value: a FHIR instant, with its time zone (``Z`` or an offset).
+
+    A ``+`` left unencoded in a query string arrives as a space, so a space is read as ``+``."""
+    text = text.strip().replace(" ", "+")
+    match = _INSTANT.match(text)
+    if match is None:
+        raise ValueError(
+            f"_since must be an instant with a time zone, e.g. 2026-01-31T09:00:00Z; got {text!r}"
+        )
+    fraction = match.group(1) or ""
+    if len(fraction) > 7:  # datetime keeps microseconds: cut the rest (they only move it earlier)
+        text = text.replace(fraction, fraction[:7], 1)
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"_since is not a valid date and time: {text!r}") from None
+
+
+def since_of(request_url: str) -> datetime | None:
+    """The ``_since`` instant of a kick-off URL, or None for a full export."""
+    values = parse_qs(urlsplit(request_url).query).get("_since")
+    return parse_since(values[-1]) if values else None
 
 
 def worker_actor(clinic_id: uuid.UUID) -> Actor:
@@ -53,7 +87,7 @@ def kick_off(
         clinic_id=actor.clinic_id,
         created_by=actor.user_id,
         status="queued",
-        request_url=request_url[:2000],
+        request_url=request_url[:REQUEST_URL_MAX],
         types=types,
         output=[],
     )
@@ -65,7 +99,8 @@ def kick_off(
         "fhir.export.kickoff",
         "fhir_export_job",
         job.id,
-        details={"types": types or list(fhir_export.RESOURCE_TYPES)},
+        details={"types": types or list(fhir_export.RESOURCE_TYPES)}
+        | ({"since": since.isoformat()} if (since := since_of(request_url)) else {}),
     )
     return job
 
@@ -187,9 +222,10 @@ def run_job(
         with transaction(factory) as session:
             job = session.get_one(FhirExportJob, job_id)
             clinic_id, types = job.clinic_id, job.types
+            since = since_of(job.request_url)
             shutil.rmtree(out_dir, ignore_errors=True)
             result = fhir_export.export_clinic(
-                session, clinic_id, out_dir, instruments, types=types
+                session, clinic_id, out_dir, instruments, types=types, since=since
             )
     except Exception as error:  # any fault fails the job with its message, for the client
         log.exception("fhir export %s failed", job_id)

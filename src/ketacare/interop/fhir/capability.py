@@ -8,6 +8,12 @@ from ketacare.interop.fhir.export import RESOURCE_TYPES
 from ketacare.interop.fhir.mapping import BASE, Json
 
 EXPORT_OPERATION = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
+PATIENT_EXPORT_OPERATION = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"
+EXPORT_DOCUMENTATION = (
+    "Bulk Data export (Prefer: respond-async) with _type, _since (an instant with a time zone: "
+    "resources created or changed after it; voided rows are left out, not reported as deleted) "
+    "and _outputFormat ndjson."
+)
 
 
 def capability_statement(base_url: str, published: datetime) -> Json:
@@ -17,6 +23,19 @@ def capability_statement(base_url: str, published: datetime) -> Json:
             "interaction": [{"code": "read"}]
             + ([{"code": "create"}] if kind == "QuestionnaireResponse" else []),
         }
+        | (
+            {
+                "operation": [
+                    {
+                        "name": "export",
+                        "definition": PATIENT_EXPORT_OPERATION,
+                        "documentation": "All patients of the clinic. " + EXPORT_DOCUMENTATION,
+                    }
+                ]
+            }
+            if kind == "Patient"
+            else {}
+        )
         for kind in RESOURCE_TYPES
     ]
     return {
@@ -41,7 +60,13 @@ def capability_statement(base_url: str, published: datetime) -> Json:
                     "browser session with the X-CSRF-Token header."
                 },
                 "resource": resources,
-                "operation": [{"name": "export", "definition": EXPORT_OPERATION}],
+                "operation": [
+                    {
+                        "name": "export",
+                        "definition": EXPORT_OPERATION,
+                        "documentation": EXPORT_DOCUMENTATION,
+                    }
+                ],
             }
         ],
     }

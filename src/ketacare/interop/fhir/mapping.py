@@ -13,10 +13,12 @@ resource; the QuestionnaireResponse carries the same answers with their LOINC an
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from ketacare.medications.models import PatientMedication
@@ -128,6 +130,19 @@ def patient(row: Patient) -> Json:
 
 # --- Vital signs -------------------------------------------------------------------------------
 
+_BP_CODE = (LOINC, "85354-9", "Blood pressure panel")
+_BP_PARTS = (("8480-6", "Systolic blood pressure"), ("8462-4", "Diastolic blood pressure"))
+_BP_UNIT = ("mmHg", "mm[Hg]")
+_HR_CODE = (LOINC, "8867-4", "Heart rate")
+_HR_UNIT = ("beats/min", "/min")
+_SPO2_CODINGS = (
+    (LOINC, "2708-6", "Oxygen saturation in Arterial blood"),
+    (LOINC, "59408-5", "Oxygen saturation by Pulse oximetry"),
+)
+_SPO2_UNIT = ("%", None)
+_RR_CODE = (LOINC, "9279-1", "Respiratory rate")
+_RR_UNIT = ("breaths/min", "/min")
+
 
 def _vital(reading: VitalReading, patient_id: uuid.UUID, suffix: str, code: Json) -> Json:
     return {
@@ -144,41 +159,123 @@ def _vital(reading: VitalReading, patient_id: uuid.UUID, suffix: str, code: Json
 
 
 def vital_observations(reading: VitalReading, patient_id: uuid.UUID) -> list[Json]:
-    """One Observation per measure taken (R4 vital-signs profiles; LOINC from scales_fhir.md §5.4)."""
+    """One Observation per measure taken (R4 vital-signs profiles; LOINC from scales_fhir.md §5.4).
+
+    ``vital_lines`` writes the same resources straight as NDJSON text for the bulk export."""
     found: list[Json] = []
     if reading.systolic_mmhg is not None or reading.diastolic_mmhg is not None:
-        bp = _vital(reading, patient_id, "bp", _concept(LOINC, "85354-9", "Blood pressure panel"))
+        bp = _vital(reading, patient_id, "bp", _concept(*_BP_CODE))
         bp["component"] = [
             {
                 "code": _concept(LOINC, code, display),
-                "valueQuantity": _quantity(value, "mmHg", "mm[Hg]"),
+                "valueQuantity": _quantity(value, *_BP_UNIT),
             }
-            for code, display, value in (
-                ("8480-6", "Systolic blood pressure", reading.systolic_mmhg),
-                ("8462-4", "Diastolic blood pressure", reading.diastolic_mmhg),
+            for (code, display), value in zip(
+                _BP_PARTS, (reading.systolic_mmhg, reading.diastolic_mmhg), strict=True
             )
             if value is not None
         ]
         found.append(bp)
     if reading.heart_rate_bpm is not None:
-        hr = _vital(reading, patient_id, "hr", _concept(LOINC, "8867-4", "Heart rate"))
-        hr["valueQuantity"] = _quantity(reading.heart_rate_bpm, "beats/min", "/min")
+        hr = _vital(reading, patient_id, "hr", _concept(*_HR_CODE))
+        hr["valueQuantity"] = _quantity(reading.heart_rate_bpm, *_HR_UNIT)
         found.append(hr)
     if reading.spo2_pct is not None:
-        code = {
-            "coding": [
-                _coding(LOINC, "2708-6", "Oxygen saturation in Arterial blood"),
-                _coding(LOINC, "59408-5", "Oxygen saturation by Pulse oximetry"),
-            ]
-        }
+        code = {"coding": [_coding(*coding) for coding in _SPO2_CODINGS]}
         spo2 = _vital(reading, patient_id, "spo2", code)
-        spo2["valueQuantity"] = _quantity(reading.spo2_pct, "%")
+        spo2["valueQuantity"] = _quantity(reading.spo2_pct, *_SPO2_UNIT)
         found.append(spo2)
     if reading.resp_rate is not None:
-        rr = _vital(reading, patient_id, "rr", _concept(LOINC, "9279-1", "Respiratory rate"))
-        rr["valueQuantity"] = _quantity(reading.resp_rate, "breaths/min", "/min")
+        rr = _vital(reading, patient_id, "rr", _concept(*_RR_CODE))
+        rr["valueQuantity"] = _quantity(reading.resp_rate, *_RR_UNIT)
         found.append(rr)
     return found
+
+
+# The same Observations as text. The export writes about four per reading, well over a million for
+# a large clinic, so the parts every Observation shares are serialised once here, the parts a
+# reading's Observations share once per reading, and only the values per measure. The text is
+# what ``json.dumps(resource, separators=(",", ":"), ensure_ascii=False)`` gives for the dict
+# ``vital_observations`` builds; the tests hold the two to that.
+
+
+def dumps(resource: Any) -> str:
+    """The export's JSON text of one resource: compact, UTF-8 characters unescaped."""
+    return json.dumps(resource, separators=(",", ":"), ensure_ascii=False)
+
+
+def _quantity_tail(unit: str, code: str | None) -> str:
+    """The text of a quantity after its value: ``,"unit":...}``."""
+    return "," + dumps(_quantity(0, unit, code))[len('{"value":0,') :]
+
+
+_VITAL_HEAD = ',"status":"final","category":' + dumps(_category("vital-signs")) + ',"code":'
+_BP_TEXT = 'bp"' + _VITAL_HEAD + dumps(_concept(*_BP_CODE))
+_BP_COMPONENTS = tuple(
+    '{"code":' + dumps(_concept(LOINC, code, display)) + ',"valueQuantity":{"value":'
+    for code, display in _BP_PARTS
+)
+_BP_TAIL = _quantity_tail(*_BP_UNIT) + "}"
+_HR_TEXT = 'hr"' + _VITAL_HEAD + dumps(_concept(*_HR_CODE))
+_HR_TAIL = _quantity_tail(*_HR_UNIT) + "}\n"
+_SPO2_TEXT = (
+    'spo2"' + _VITAL_HEAD + dumps({"coding": [_coding(*coding) for coding in _SPO2_CODINGS]})
+)
+_SPO2_TAIL = _quantity_tail(*_SPO2_UNIT) + "}\n"
+_RR_TEXT = 'rr"' + _VITAL_HEAD + dumps(_concept(*_RR_CODE))
+_RR_TAIL = _quantity_tail(*_RR_UNIT) + "}\n"
+_VALUE = ',"valueQuantity":{"value":'
+
+
+@lru_cache(maxsize=1024)
+def _json_string(text: str) -> str:
+    return dumps(text)
+
+
+def _number(value: object) -> str:
+    return str(value) if type(value) is int else dumps(value)
+
+
+def vital_lines(
+    reading_id: str,
+    session_id: str,
+    patient_id: str,
+    device: str,
+    measured_at: datetime,
+    measures: tuple[object, object, object, object, object],
+) -> list[str]:
+    """``vital_observations`` of one reading as NDJSON lines (each ending in a newline).
+
+    Ids are the UUIDs' text; ``measures`` are systolic, diastolic, heart rate, SpO2 and
+    respiratory rate, each None when not taken."""
+    systolic, diastolic, heart_rate, spo2, resp_rate = measures
+    head = '{"resourceType":"Observation","id":"' + reading_id + "-"
+    shared = (
+        ',"subject":{"reference":"Patient/'
+        + patient_id
+        + '"},"encounter":{"reference":"Encounter/'
+        + session_id
+        + '"},"effectiveDateTime":"'
+        + measured_at.isoformat()
+        + '","device":{"display":'
+        + _json_string(device)
+        + "}"
+    )
+    lines = []
+    if systolic is not None or diastolic is not None:
+        parts = [
+            _BP_COMPONENTS[index] + _number(value) + _BP_TAIL
+            for index, value in ((0, systolic), (1, diastolic))
+            if value is not None
+        ]
+        lines.append(head + _BP_TEXT + shared + ',"component":[' + ",".join(parts) + "]}\n")
+    if heart_rate is not None:
+        lines.append(head + _HR_TEXT + shared + _VALUE + _number(heart_rate) + _HR_TAIL)
+    if spo2 is not None:
+        lines.append(head + _SPO2_TEXT + shared + _VALUE + _number(spo2) + _SPO2_TAIL)
+    if resp_rate is not None:
+        lines.append(head + _RR_TEXT + shared + _VALUE + _number(resp_rate) + _RR_TAIL)
+    return lines
 
 
 # --- Scales ------------------------------------------------------------------------------------
