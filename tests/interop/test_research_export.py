@@ -206,7 +206,57 @@ def _dates(out: Path) -> dict[tuple[str, str, str], date]:
     return found
 
 
+def _check_redcap_import(out: Path, result: research.ExportResult, deidentified: bool) -> None:
+    """The single import file agrees with the dictionary and holds each form file's rows."""
+    with (out / research.REDCAP_IMPORT).open(encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    with (out / research.DICTIONARY).open(encoding="utf-8", newline="") as handle:
+        dictionary = list(csv.reader(handle))[1:]
+    fields = [row[0] for row in dictionary]
+    assert header == [fields[0], *forms.REPEAT_FIELDS, *fields[1:]]
+    assert header[0] == "record_id" and len(set(header)) == len(header)
+    form_of = {row[0]: row[1] for row in dictionary}
+    repeating = {form.name for form in forms.FORMS if form.repeating}
+    flat = [dict(zip(header, row, strict=True)) for row in rows]
+    for form in forms.FORMS:
+        instrument = form.name if form.repeating else ""
+        mine = [r for r in flat if r["redcap_repeat_instrument"] == instrument]
+        assert len(mine) == result.counts[form.name], form.name
+        assert instrument == "" or instrument in set(form_of.values())
+        for flat_row, form_row in zip(mine, _csv(out, form.name), strict=True):
+            assert {k: flat_row[k] for k in form_row} == form_row  # same record, same values
+            others = set(header) - set(form_row) - set(forms.REPEAT_FIELDS)
+            assert {flat_row[k] for k in others} <= {""}, form.name  # other forms' fields empty
+            if not form.repeating:
+                assert flat_row["redcap_repeat_instance"] == ""
+    assert {r["redcap_repeat_instrument"] for r in flat} <= repeating | {""}
+    patients = {r["record_id"] for r in flat if r["redcap_repeat_instrument"] == ""}
+    assert {r["record_id"] for r in flat} == patients  # every row's record is created first
+    identifiers = {f.name for form in forms.FORMS for f in form.fields if f.identifier}
+    assert bool(identifiers & set(header)) is not deidentified
+
+
 class TestExport:
+    def test_single_redcap_import_file_is_consistent_with_the_dictionary(
+        self,
+        world: dict[str, Any],
+        session_factory: sessionmaker[Session],
+        clinic: Clinic,
+        tmp_path: Path,
+    ) -> None:
+        result = _export(session_factory, clinic, tmp_path, deidentified=False)
+        _check_redcap_import(tmp_path, result, deidentified=False)
+        with (tmp_path / research.REDCAP_IMPORT).open(encoding="utf-8", newline="") as handle:
+            flat = list(csv.DictReader(handle))
+        assert len(flat) == sum(result.counts.values())
+        (patient,) = [r for r in flat if r["mrn"] == ELDER["mrn"]]
+        assert patient["redcap_repeat_instrument"] == "" and patient["age_first_course"] == "93"
+        therapy_rows = [r for r in flat if r["redcap_repeat_instrument"] == "therapy_sessions"]
+        assert [r["redcap_repeat_instance"] for r in therapy_rows] == ["1", "2"]
+        assert therapy_rows[0]["record_id"] == str(world["younger"])
+        (ae,) = [r for r in flat if r["redcap_repeat_instrument"] == "adverse_events"]
+        assert ae["record_id"] == str(world["elder"]) and ae["ae_severity"]
+
     def test_identified_export_has_every_form_typed_and_described(
         self,
         world: dict[str, Any],
@@ -225,7 +275,7 @@ class TestExport:
             "therapy_sessions": 2,
         }
         names = {p.name for p in result.files}
-        assert names == {research.DICTIONARY} | {
+        assert names == {research.DICTIONARY, research.REDCAP_IMPORT} | {
             f"{form}.{suffix}" for form in FORMS for suffix in ("csv", "parquet")
         }
         patients = {row["record_id"]: row for row in _csv(tmp_path, "patients")}
@@ -300,6 +350,8 @@ class TestExport:
         _export(session_factory, clinic, plain, deidentified=False)
         result = _export(session_factory, clinic, masked, deidentified=True)
         assert result.counts["patients"] == 2
+        assert masked / research.REDCAP_IMPORT in result.files  # so the checks below read it
+        _check_redcap_import(masked, result, deidentified=True)
 
         original = _dates(plain)
         by_patient = {str(world["elder"]): "elder", str(world["younger"]): "younger"}
@@ -429,6 +481,7 @@ class TestCommand:
         assert text.exit_code == 0, text.output
         assert "identified, redcap" in text.stdout and "therapy_sessions" in text.stdout
         assert (out / research.DICTIONARY).exists() and not list(out.glob("*.parquet"))
+        assert (out / research.REDCAP_IMPORT).exists()
 
     @pytest.mark.parametrize(
         ("args", "message"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -13,16 +15,22 @@ import pytest
 from click.testing import Result
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from ketacare.accounts import service as accounts
 from ketacare.accounts.models import User
 from ketacare.audit.models import AuditEvent
 from ketacare.cli import app as cli
 from ketacare.config import Settings
+from ketacare.kit.db.session import transaction
+from ketacare.kit.db.types import utcnow
 from ketacare.patients.models import Patient
+from ketacare.treatment import events_at_chair, sessions
+from ketacare.treatment.session_models import SessionEvent, TreatmentSession
 from tests.conftest import bearer_for, login, post_form
+from tests.treatment.test_chair import PRECHECKS, _checked_in, _consent
 from tests.treatment.test_courses import _eligible_patient, _record, _start
 
 TODAY = date.today()
@@ -249,3 +257,68 @@ class TestCli:
         assert result.exit_code == 2
         assert message in result.output
         assert not target.exists()
+
+
+class TestAdverseEventsAtTheChair:
+    """Events the nurse records at the chair (through the chair's own service) reach the letter
+    with their severity; a voided event does not, nor does it count in the session table."""
+
+    def test_letter_lists_the_chair_events_with_severity_and_not_the_voided_one(
+        self,
+        client: TestClient,
+        make_user: Callable[..., User],
+        session_factory: sessionmaker[Session],
+        db: Session,
+    ) -> None:
+        physician, nurse = make_user("physician"), make_user("nurse")
+        login(client, physician)
+        patient_id, url = _checked_in(client)
+        _consent(client, patient_id)
+        assert post_form(client, f"{url}/prechecks", PRECHECKS).status_code == 303
+        assert post_form(client, f"{url}/start", {"lot_number": "KX-2211"}).status_code == 303
+        chair_id = db.scalars(select(TreatmentSession.id)).one()
+        recorded = {}
+        with transaction(session_factory) as session:  # the nurse at the chair
+            actor = accounts.actor_for(nurse)
+            chair = sessions.load(session, actor, chair_id)
+            for ae in (
+                {"type": "nausea", "severity": "mild", "note": ""},
+                {"type": "headache", "severity": "moderate", "note": "eased after 20 min"},
+                {"type": "vomiting", "severity": "severe", "note": VOIDED_NOTE},
+            ):
+                row = events_at_chair.adverse_event(session, actor, chair, ae, utcnow())
+                recorded[ae["type"]] = row.id
+            events_at_chair.resolve(session, actor, chair, str(recorded["nausea"]), utcnow())
+        _void_event(db, recorded["vomiting"], nurse, "entered for the wrong patient")
+        assert post_form(client, f"{url}/stop", {"reason": "infusion complete"}).status_code == 303
+        discharge = {"escort": "on", "reason": "Observed in recovery bay; criteria met there."}
+        assert post_form(client, f"{url}/discharge", discharge).status_code == 303
+
+        response = client.get(f"/patients/{patient_id}/reports/letter.pdf")
+        assert response.status_code == 200
+        text = _text(response.content)[1]
+        section = text.split("Adverse events")[-1]
+        today = utcnow().date().isoformat()
+        assert f"{today} (session 1): nausea, mild, resolved" in section
+        assert f"{today} (session 1): headache, moderate (eased after 20 min)" in section
+        assert "vomiting" not in text and VOIDED_NOTE not in text
+        (row,) = re.findall(r"1 \d{4}-\d\d-\d\d \w+ [\d.]+ mg \w+ (\d+)", text)
+        assert row == "2"  # the session table counts the two live events, not the voided one
+
+
+VOIDED_NOTE = "VOIDED-7c1e-MARKER"
+
+
+def _void_event(db: Session, event_id: uuid.UUID, by: User, reason: str) -> None:
+    """Void one session event as the record's void fields say (who, when, why). The chair has no
+    void step for events and the database refuses UPDATE on session_events, so the test lifts that
+    guard on its own throw-away database, as a superuser could."""
+    name = "session_events_no_update"
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text(f"DROP TRIGGER {name} ON session_events"))
+    else:
+        db.execute(text(f"DROP TRIGGER {name}"))
+    row = db.get(SessionEvent, event_id)
+    assert row is not None and row.kind == "adverse_event"
+    row.void(by.id, reason)
+    db.commit()

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import typer
 
-from ketacare.cli import accounts, audit, db, demo, export, pk, report, score, serve, synth, worker
+from ketacare.cli import (
+    accounts,
+    audit,
+    db,
+    demo,
+    export,
+    importing,
+    pk,
+    report,
+    score,
+    serve,
+    synth,
+    worker,
+)
 
 app = typer.Typer(
     name="ketacare",
@@ -26,3 +39,4 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(pk.app, name="pk")
 app.add_typer(export.app, name="export")
 app.add_typer(report.app, name="report")
+app.add_typer(importing.app, name="import")

@@ -26,6 +26,7 @@ from ketacare.scales.definitions import Instrument
 from ketacare.scales.models import ScaleResponse
 from ketacare.scales.presentation import chart_spec
 from ketacare.treatment import courses, history
+from ketacare.treatment.session_models import SessionEvent
 from ketacare.treatment.sessions import SessionRepository
 
 TREATMENT_NAMES = {"iv_ketamine": "IV racemic ketamine", "esketamine": "intranasal esketamine"}
@@ -110,15 +111,40 @@ class Report:
     sessions_total: int = 0
 
 
-def _line(given: history.GivenSession) -> SessionLine:
+ChairEvents = dict[uuid.UUID, list[SessionEvent]]  # chair session id -> its live events
+
+
+def _chair_events(session: Session, actor: Actor, given: list[history.GivenSession]) -> ChairEvents:
+    """The events of every chair session that recorded an adverse event, voided ones left out.
+
+    ``history`` counts every adverse-event row, voided or not, so its count only says where to
+    look; what the letter shows and counts comes from the live events here."""
+    repository = SessionRepository(session, actor)
+    return {
+        g.chair_session_id: [e for e in repository.events(g.chair_session_id) if not e.is_voided]
+        for g in given
+        if g.chair_session_id is not None and g.adverse_events
+    }
+
+
+def _adverse_count(given: history.GivenSession, chair: ChairEvents) -> int:
+    events = chair.get(given.chair_session_id) if given.chair_session_id else None
+    return sum(e.kind == "adverse_event" for e in events or [])
+
+
+def _line(given: history.GivenSession, chair: ChairEvents) -> SessionLine:
     return SessionLine(
         given.number, given.at.date(), given.phase, given.dose_mg, given.tolerated,
-        given.adverse_events,
+        _adverse_count(given, chair),
     )  # fmt: skip
 
 
 def _course(
-    session: Session, actor: Actor, patient_id: uuid.UUID, given: list[history.GivenSession]
+    session: Session,
+    actor: Actor,
+    patient_id: uuid.UUID,
+    given: list[history.GivenSession],
+    chair: ChairEvents,
 ) -> CourseSummary | None:
     """The latest course: its protocol, phase, dose, sessions given and the next ones planned."""
     rows = courses.CourseRepository(session, actor).courses_of(patient_id)
@@ -137,7 +163,7 @@ def _course(
         phase=loaded.state.phase,
         ended=loaded.state.ended,
         current_dose=f"{loaded.state.dose:g} {unit}",
-        given=[_line(g) for g in given if g.course_id == loaded.course.id],
+        given=[_line(g, chair) for g in given if g.course_id == loaded.course.id],
         planned=[
             (s.planned_on, s.phase)
             for s in loaded.sessions
@@ -183,15 +209,12 @@ def _scores(
     return sorted(found, key=lambda s: s.short_name)
 
 
-def _adverse_events(
-    session: Session, actor: Actor, given: list[history.GivenSession]
-) -> list[AdverseEvent]:
-    repository = SessionRepository(session, actor)
+def _adverse_events(given: list[history.GivenSession], chair: ChairEvents) -> list[AdverseEvent]:
     found = []
     for row in given:
-        if row.chair_session_id is None or not row.adverse_events:
+        events = chair.get(row.chair_session_id) if row.chair_session_id else None
+        if not events:
             continue
-        events = repository.events(row.chair_session_id)
         resolved = {e.detail.get("event") for e in events if e.kind == "adverse_event_resolved"}
         found += [
             AdverseEvent(
@@ -203,7 +226,7 @@ def _adverse_events(
                 resolved=str(e.id) in resolved,
             )
             for e in events
-            if e.kind == "adverse_event" and e.voided_at is None
+            if e.kind == "adverse_event"
         ]
     return found
 
@@ -225,8 +248,9 @@ def gather(
     age = patients_service.chart(session, actor, patient_id, today).age_years
     clinic = session.get(Clinic, patient.clinic_id)
     given = history.given_sessions(session, actor, patient_id)
-    course = _course(session, actor, patient_id, given)
-    lines = [_line(g) for g in given]
+    chair = _chair_events(session, actor, given)
+    course = _course(session, actor, patient_id, given, chair)
+    lines = [_line(g, chair) for g in given]
     rows = scales_service.responses(session, actor, patient_id)
     report = Report(
         clinic_name=clinic.name if clinic else "",
@@ -235,7 +259,7 @@ def gather(
         referring_clinician=patient.referring_clinician,
         course=course,
         scores=_scores(instruments, rows, settings, tuple(g.at for g in given)),
-        adverse_events=_adverse_events(session, actor, given),
+        adverse_events=_adverse_events(given, chair),
         not_tolerated=[line for line in lines if line.tolerated is False],
         medications=medications_service.medications(session, actor, patient_id),
         plan=plan.strip(),

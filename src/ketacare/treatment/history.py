@@ -67,6 +67,7 @@ class HistoryRepository(ClinicScopedRepository):
                 SessionEvent.clinic_id == self.clinic_id,
                 SessionEvent.session_id.in_(session_ids),
                 SessionEvent.kind == "adverse_event",
+                SessionEvent.voided_at.is_(None),
             )
             .group_by(SessionEvent.session_id)
         )

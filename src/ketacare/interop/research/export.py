@@ -1,5 +1,12 @@
-"""Write the research forms: REDCap-style CSV (one file per form plus the data dictionary) and/or
-Parquet (one file per form, typed columns), streaming rows in batches like the FHIR export.
+"""Write the research forms: REDCap-style CSV (one file per form, the data dictionary, and one flat
+file for REDCap's Data Import Tool) and/or Parquet (one file per form, typed columns), streaming
+rows in batches like the FHIR export.
+
+The flat import file (``redcap_import.csv``) is what a classic REDCap project with repeating
+instruments takes in one upload: ``record_id`` first, then ``redcap_repeat_instrument`` and
+``redcap_repeat_instance`` (both empty on the non-repeating ``patients`` row), then every field of
+the data dictionary; each row fills only its own form's fields. Its records are the same records
+the per-form files get, so de-identification applies to it unchanged.
 
 De-identification happens here, in one place for every form: identifier fields (direct
 identifiers and free text) are not written, the record id is a per-export pseudonym, and every
@@ -31,6 +38,7 @@ from ketacare.medications.drugs import Drug
 Format = Literal["redcap", "parquet", "both"]
 FORMATS: tuple[Format, ...] = ("redcap", "parquet", "both")
 DICTIONARY = "data_dictionary.csv"
+REDCAP_IMPORT = "redcap_import.csv"
 BATCH = 500
 
 Progress = Callable[[int], None]  # called with the number of source rows just processed
@@ -124,6 +132,23 @@ class _FormWriter:
             self.parquet.close()
 
 
+class _FlatWriter:
+    """The single REDCap import file: every form's records, one row each, under one header."""
+
+    def __init__(self, out_dir: Path, deidentified: bool) -> None:
+        self.path = out_dir / REDCAP_IMPORT
+        self.header = forms.flat_header(deidentified)
+        self.handle: IO[str] = self.path.open("w", encoding="utf-8", newline="")
+        self.csv = csv.writer(self.handle)
+        self.csv.writerow(self.header)
+
+    def write(self, records: list[dict[str, Any]]) -> None:
+        self.csv.writerows([_csv_value(r.get(name)) for name in self.header] for r in records)
+
+    def close(self) -> None:
+        self.handle.close()
+
+
 class _Records:
     """Plain rows -> exported records: record id, repeat instance, identifiers out, dates shifted."""
 
@@ -176,6 +201,7 @@ def source_rows(session: Session, clinic_id: uuid.UUID, drugs: Mapping[str, Drug
 def _clear(out_dir: Path) -> None:
     """A previous run's files must not mix with this one's."""
     (out_dir / DICTIONARY).unlink(missing_ok=True)
+    (out_dir / REDCAP_IMPORT).unlink(missing_ok=True)
     for name in _names():
         for suffix in (".csv", ".parquet"):
             (out_dir / f"{name}{suffix}").unlink(missing_ok=True)
@@ -196,10 +222,18 @@ def export_clinic(
     _clear(out_dir)
     result = ExportResult()
     records = _Records(Pseudonymiser(deidentified, seed))
+    flat: _FlatWriter | None = None
     if fmt in ("redcap", "both"):
         result.files.append(_dictionary(out_dir, deidentified))
-    for source in sources(clinic_id, deidentified, drugs):
-        _write_form(session, source, out_dir, fmt, records, result, progress)
+        flat = _FlatWriter(out_dir, deidentified)
+    try:
+        for source in sources(clinic_id, deidentified, drugs):
+            _write_form(session, source, out_dir, fmt, records, result, progress, flat)
+    finally:
+        if flat is not None:
+            flat.close()
+    if flat is not None:
+        result.files.append(flat.path)
     return result
 
 
@@ -211,6 +245,7 @@ def _write_form(
     records: _Records,
     result: ExportResult,
     progress: Progress | None,
+    flat: _FlatWriter | None,
 ) -> None:
     writer = _FormWriter(source.form, out_dir, fmt, records.pseudonyms.deidentified)
     try:
@@ -218,6 +253,8 @@ def _write_form(
         for batch in rows.partitions():
             made = records.make(source.form, source.convert(session, batch))
             writer.write(made)
+            if flat is not None:
+                flat.write(made)
             result.counts[source.form.name] += len(made)
             if progress is not None:
                 progress(len(batch))

@@ -1,5 +1,5 @@
 """The research forms (one file per form) and their fields: the single source of the CSV header,
-the Parquet schema and the REDCap data dictionary.
+the Parquet schema, the REDCap data dictionary and the single REDCap import file's columns.
 
 Field names are unique across forms (REDCap requires it), so each form's fields carry its prefix.
 ``identifier`` marks what the de-identified export leaves out (REDCap's "Identifier?" column):
@@ -197,6 +197,13 @@ THERAPY = Form(
 FORMS = (PATIENTS, COURSES, SCALES, SESSIONS, ADVERSE_EVENTS, MEDICATIONS, THERAPY)
 
 _VALIDATION = {"date": "date_ymd", "integer": "integer", "number": "number"}
+
+
+def flat_header(deidentified: bool) -> list[str]:
+    """The single REDCap import file's columns: ``record_id``, the two repeat system columns, then
+    every dictionary field in dictionary order (so each column is a field or a system column)."""
+    fields = [f.name for form in FORMS for f in form.columns(deidentified) if f.kind != "record"]
+    return [RECORD.name, *REPEAT_FIELDS, *fields]
 
 
 def dictionary_rows(deidentified: bool) -> list[list[str]]:
