@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from itertools import combinations
 
 import pytest
 from click.testing import Result
@@ -12,15 +13,17 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from ketacare.accounts.models import User
+from ketacare.accounts.models import Clinic, User
 from ketacare.cli import app as cli
 from ketacare.config import Settings
 from ketacare.kit.db.engine import make_engine
 from ketacare.medications.models import MedicationVisit
 from ketacare.messaging.models import OutboundMessage
 from ketacare.patients.models import Patient
+from ketacare.scheduling import rules
 from ketacare.scheduling.models import Appointment
 from ketacare.therapy.models import ProcessNote, TherapySession
+from ketacare.treatment.session_models import TreatmentSession
 from tests.audit.test_service import disable_guards
 from tests.databases import PostgresDatabases, SqliteDatabases
 
@@ -121,18 +124,43 @@ class TestAuditVerify:
 
 
 class TestDemo:
-    def test_seeds_forty_patients_once(self, run: Callable[..., Result], db: Session) -> None:
-        first = run("demo", "--no-serve")
+    def test_seeds_forty_patients_and_the_synthetic_ones_once(
+        self, run: Callable[..., Result], db: Session
+    ) -> None:
+        first = run("demo", "--no-serve", "--synth-patients", "60")
         assert first.exit_code == 0, first.output
         assert "physician@demo.example.com" in first.output
-        again = run("demo", "--no-serve")
+        assert "added 60 synthetic patients" in first.output
+        counts = {model: db.scalar(select(func.count()).select_from(model))
+                  for model in (Patient, Appointment, MedicationVisit, TreatmentSession)}  # fmt: skip
+        again = run("demo", "--no-serve", "--synth-patients", "60")
         assert again.exit_code == 0
         assert "already present" in again.output
-        assert db.scalar(select(func.count()).select_from(Patient)) == 40
-        assert db.scalar(select(func.count()).select_from(User)) == 5
+        assert "synthetic patients already present" in again.output
+        for model, count in counts.items():
+            assert db.scalar(select(func.count()).select_from(model)) == count, model.__name__
+        assert counts[Patient] == 100
+        assert db.scalar(select(func.count()).select_from(User)) == 5  # the demo's own staff
+        assert db.scalar(select(func.count()).select_from(Clinic)) == 1  # the same clinic
         # Issue 7's parts are in the demo: bookings with reminders, therapy, medication visits.
         for model in (Appointment, OutboundMessage, TherapySession, ProcessNote, MedicationVisit):
             assert db.scalar(select(func.count()).select_from(model)), model.__name__
+        # The synthetic courses are booked around the demo's own bookings: no double booking.
+        rows = db.scalars(select(Appointment).where(Appointment.status != "cancelled")).all()
+        for a, b in combinations(rows, 2):
+            if rules.overlaps(a.starts_at, a.ends_at, b.starts_at, b.ends_at):
+                assert a.resource_id is None or a.resource_id != b.resource_id
+                assert a.patient_id != b.patient_id
+                assert a.clinician_id is None or a.clinician_id != b.clinician_id
+        verified = run("audit", "verify")
+        assert verified.exit_code == 0, verified.output
+
+    def test_synth_patients_can_be_skipped(self, run: Callable[..., Result], db: Session) -> None:
+        first = run("demo", "--no-serve", "--synth-patients", "0")
+        assert first.exit_code == 0, first.output
+        assert db.scalar(select(func.count()).select_from(Patient)) == 40
+        bad = run("demo", "--no-serve", "--synth-patients", "-1")
+        assert bad.exit_code == 2 and "--synth-patients" in bad.stderr
 
     def test_is_deterministic(
         self,
@@ -140,10 +168,10 @@ class TestDemo:
         db: Session,
         databases: SqliteDatabases | PostgresDatabases,
     ) -> None:
-        run("demo", "--no-serve")
+        run("demo", "--no-serve", "--synth-patients", "20")
         other_url = databases.fresh()
         try:
-            run("demo", "--no-serve", database_url=other_url)
+            run("demo", "--no-serve", "--synth-patients", "20", database_url=other_url)
             engine = make_engine(other_url, autocommit=True)
             with engine.connect() as connection:
                 other = connection.execute(text(PEOPLE)).all()
@@ -151,7 +179,7 @@ class TestDemo:
         finally:
             databases.drop(other_url)
         first = db.execute(text(PEOPLE)).all()
-        assert len(first) == 40
+        assert len(first) == 60
         assert [tuple(row) for row in first] == [tuple(row) for row in other]
 
 

@@ -21,6 +21,7 @@ from ketacare.eligibility import assessments
 from ketacare.kit.actor import Actor
 from ketacare.kit.db.base import Base
 from ketacare.kit.db.engine import make_engine, make_session_factory
+from ketacare.protocols.schema import DosePerKg
 from ketacare.scales.definitions import load_instruments
 from ketacare.scales.scoring import score
 from ketacare.synth.parameters import load_parameters
@@ -65,7 +66,9 @@ class TestInvariants:
     ) -> None:
         instruments = load_instruments()
         responses = rows(engine, "scale_responses")
-        assert {r["instrument_id"] for r in responses} == {"phq9", "madrs"}
+        assert {r["instrument_id"] for r in responses} == {
+            "phq9", "madrs", "cadss6", "moaas", "aldrete"
+        }  # fmt: skip
         for response in responses:
             result = score(instruments[response["instrument_id"]], response["answers"])
             assert (response["total"], response["severity"]) == (result.total, result.severity)
@@ -136,13 +139,18 @@ class TestInvariants:
         with make_session_factory(engine)() as session:
             for course in session.scalars(select(Course)):
                 actor = Actor(course.created_by, course.clinic_id, "physician", "test")
-                status = assessments.status_for(session, actor, course.patient_id, "iv_ketamine")
+                status = assessments.status_for(session, actor, course.patient_id, course.treatment)
                 assert status.assessment is not None and not status.out_of_date
                 loaded = courses.load(session, actor, course.patient_id, course.id)
                 planned = [s for s in loaded.sessions if s.status == "planned"]
                 assert loaded.state.ended == (not planned), course.id
-                if any(s.phase == "maintenance" for s in loaded.sessions):
-                    assert loaded.state.phase == "maintenance"
+                assert loaded.state.phase == loaded.sessions[-1].phase
+                given = [s for s in loaded.sessions if s.status == "completed"]
+                if given and not isinstance(loaded.protocol.dose, DosePerKg):
+                    # the fold's dose, unless it was stepped up after the last session given
+                    stepped = [p.from_dose for p in loaded.proposals
+                               if p.kind == "dose_step_up" and p.after_session_id == given[-1].id]  # fmt: skip
+                    assert given[-1].dose_given_mg == (stepped or [loaded.state.dose])[0]
             session.rollback()
 
     def test_one_audit_event_and_an_intact_chain(
@@ -162,13 +170,22 @@ class TestInvariants:
             write(engine, 1, 12, "synth-11")
 
 
-TABLES = ("patients", "scale_responses", "course_sessions", "vital_readings", "session_events")
+TABLES = (
+    "patients",
+    "scale_responses",
+    "course_sessions",
+    "course_proposals",
+    "vital_readings",
+    "session_events",
+    "appointments",
+    "medication_visits",
+)
 
 
 def dump(url: str, seed: int) -> dict[str, list[dict[str, Any]]]:
     engine = make_engine(url)
     try:
-        write(engine, 12, seed, "synth-same", batch=5)
+        write(engine, 40, seed, "synth-same", batch=15)
         return {table: rows(engine, table) for table in TABLES}
     finally:
         engine.dispose()
@@ -182,6 +199,7 @@ def test_the_same_seed_gives_the_same_clinic(sqlite_databases: SqliteDatabases) 
         for url in urls:
             sqlite_databases.drop(url)
     assert first == again
+    assert first["appointments"] and first["medication_visits"]
     for table in TABLES:
         assert first[table] != other[table]
 

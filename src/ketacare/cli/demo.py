@@ -8,10 +8,12 @@ import subprocess
 import sys
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from ketacare.cli.common import database, load_settings, stderr
+from ketacare.cli.common import database, fail, load_settings, stderr
 from ketacare.cli.serve import run
-from ketacare.demo import mailcatcher
+from ketacare.config import Settings
+from ketacare.demo import mailcatcher, synthetic
 from ketacare.demo.seed import DEMO_PASSWORD, seed
 from ketacare.kit.db import migrate
 
@@ -22,8 +24,17 @@ def demo(
     serve: bool = typer.Option(
         True, "--serve/--no-serve", help="Start the web server after seeding"
     ),
+    synth_patients: int = typer.Option(
+        synthetic.DEFAULT_PATIENTS,
+        "--synth-patients",
+        help=f"Synthetic patients added to the demo clinic once (0-{synthetic.MAX_PATIENTS})",
+    ),
 ) -> None:
     """Set up the database, load the demo clinic (once; re-running is safe) and serve it."""
+    if not 0 <= synth_patients <= synthetic.MAX_PATIENTS:
+        fail(
+            f"--synth-patients must be between 0 and {synthetic.MAX_PATIENTS}, got {synth_patients}"
+        )
     settings = load_settings()
     stderr.print(f"database: {settings.database_url}")
     migrate.upgrade(settings.database_url)
@@ -31,6 +42,8 @@ def demo(
     with status, database(settings) as session:
         result = seed(session, settings)
     stderr.print("demo clinic created" if result.created else "demo clinic already present")
+    if synth_patients:
+        _add_synthetic(settings, synth_patients)
     stderr.print(f"\nDemo logins (password for all: [bold]{DEMO_PASSWORD}[/bold]):")
     for email, role in result.logins:
         note = "  (sets up two-factor sign-in at first login)" if role == "admin" else ""
@@ -62,3 +75,19 @@ def demo(
             worker.wait()
             if catcher is not None:
                 catcher.stop()
+
+
+def _add_synthetic(settings: Settings, patients: int) -> None:
+    """Bulk-add the synthetic patients once, with a progress line."""
+    columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=stderr) as bar:
+        task = bar.add_task("synthetic patients for the dashboards", total=patients)
+        added = synthetic.add_synthetic(settings, patients, lambda n: bar.advance(task, n))
+    if added is None:
+        stderr.print("synthetic patients already present")
+    else:
+        stderr.print(
+            f"added {added.patients} synthetic patients ("
+            f"{added.counts['treatment_sessions']} chair sessions, "
+            f"{added.counts['appointments']} appointments)"
+        )

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ketacare.dosing.rules import Dose
+from ketacare.synth import chair_scales
 from ketacare.synth.intake import clamp
-from ketacare.synth.rows import Context, Row, Rows, record
+from ketacare.synth.rows import Context, Row, Rows, Setup, record
 from ketacare.treatment import vitals_rules
 
 SEVERITIES = ("mild", "mild", "mild", "moderate")  # synthetic choice: most events are mild
@@ -19,8 +20,11 @@ SEVERITIES = ("mild", "mild", "mild", "moderate")  # synthetic choice: most even
 class Chair:
     """Builds one session's rows; ``tolerated`` is false when a reading advised stopping."""
 
-    def __init__(self, ctx: Context, rng: random.Random, rows: Rows, session: Row) -> None:
+    def __init__(
+        self, ctx: Context, setup: Setup, rng: random.Random, rows: Rows, session: Row
+    ) -> None:
         self.ctx, self.rng, self.rows, self.session = ctx, rng, rows, session
+        self.thresholds = setup.protocol.thresholds
         self.tolerated = True
 
     def event(
@@ -56,7 +60,7 @@ class Chair:
             fixed["spo2_pct"],
             fixed["resp_rate"],
         )
-        alerts = vitals_rules.check(reading, self.ctx.protocol.thresholds)
+        alerts = vitals_rules.check(reading, self.thresholds)
         if any(a.action == "stop_advised" for a in alerts):
             self.tolerated = False
         self.rows.add(
@@ -74,44 +78,58 @@ class Chair:
 
 def infusion(
     ctx: Context,
+    setup: Setup,
     rng: random.Random,
     rows: Rows,
     planned: Row,
     dose: Dose,
     checked_in: datetime,
 ) -> tuple[bool, datetime]:
-    """A discharged, signed session for a planned course session; (tolerated, discharged at)."""
-    p, staff = ctx.parameters, ctx.staff
-    duration = round(ctx.protocol.infusion.duration_min) if ctx.protocol.infusion else 40
+    """A discharged, signed session for a planned course session; (tolerated, discharged at).
+
+    IV: a 40-min infusion, vitals every 10 min during and 15 min after, 60 min observation.
+    Esketamine: one device every 5 min (label), vitals at the protocol's minutes (40, then every
+    30) and at least 120 min from the first device to discharge (label, discharge.toml).
+    """
+    p, staff, protocol = ctx.parameters, ctx.staff, setup.protocol
+    iv = setup.treatment == "iv_ketamine"
+    devices = dose.devices or 0
+    # Esketamine: dosing ends 5 min after the last device (the label's rest between devices).
+    duration = round(protocol.infusion.duration_min) if protocol.infusion else 5 * devices
     prechecked = checked_in + timedelta(minutes=10)
     started = checked_in + timedelta(minutes=15)
     ended = started + timedelta(minutes=duration)
-    discharged = ended + timedelta(minutes=p.vitals.observation_min)
+    observation = protocol.monitoring.observation_min
+    discharged = (ended if iv else started) + timedelta(minutes=observation)
     signed = discharged + timedelta(minutes=5)
     session = rows.add(
         "treatment_sessions",
         **record(ctx, rng, staff.nurse, checked_in),
         course_session_id=planned["id"],
         patient_id=planned["patient_id"],
-        treatment="iv_ketamine",
+        treatment=setup.treatment,
         state="discharged",
         checked_in_at=checked_in,
         ordered_dose_mg=dose.dose_mg,
         ordered_rate_ml_per_h=dose.rate_ml_per_h,
         final_volume_ml=dose.final_volume_ml,
-        devices_ordered=None,
+        devices_ordered=dose.devices,
         order_signed_by=staff.physician,
         order_signed_at=prechecked,
         lot_number=f"SYN{rng.randrange(10_000, 99_999)}",
-        route="intravenous",
+        route=protocol.route,
         dosing_started_at=started,
         dosing_ended_at=ended,
         discharged_at=discharged,
-        note="Infusion given as ordered; discharged with escort (synthetic).",
+        note=(
+            "Infusion given as ordered; discharged with escort (synthetic)."
+            if iv
+            else "Devices given as ordered; observed 2 h; discharged with escort (synthetic)."
+        ),
         signed_by=staff.nurse,
         signed_at=signed,
     )
-    chair = Chair(ctx, rng, rows, session)
+    chair = Chair(ctx, setup, rng, rows, session)
     chair.move("check_in", "scheduled", "checked_in", checked_in, course_session=planned["number"])
     v = p.vitals
     sbp = rng.gauss(v.baseline_systolic_mean, v.baseline_systolic_sd)
@@ -123,14 +141,15 @@ def infusion(
     chair.move("complete_prechecks", "checked_in", "prechecked", prechecked)
     chair.event("order_signed", prechecked, {"dose_mg": dose.dose_mg}, staff.physician)
     chair.move("start_dosing", "prechecked", "dosing", started)
-    chair.event("pump.start", started, {"rate_ml_per_h": dose.rate_ml_per_h})
+    if iv:
+        chair.event("pump.start", started, {"rate_ml_per_h": dose.rate_ml_per_h})
+    for number in range(1, devices + 1):
+        chair.event(
+            "device_given", started + timedelta(minutes=5 * (number - 1)), {"number": number}
+        )
     severe = rng.random() < v.severe_hypertension_per_session
     rise = rng.uniform(0.3, 1.7)
-    end = duration + v.observation_min
-    minute, readings = v.every_min_during, []
-    while minute <= end:
-        readings.append(minute)
-        minute += v.every_min_during if minute < duration else v.every_min_after
+    readings = _minutes(ctx, setup, duration)
     for minute in readings:
         # Rise towards the peak, then back to baseline within the observation (clinical.md §1c).
         shape = math.exp(-(((minute - v.peak_at_min) / 25) ** 2))
@@ -147,11 +166,30 @@ def infusion(
             hr + 6 * shape + rng.gauss(0, 4),
             rng.choice((96, 97, 98, 99)),
         )
-    _adverse_events(chair, started, duration, severe)
+    _adverse_events(chair, started, max(duration, 40), severe)
+    chair_scales.record(ctx, setup, rng, rows, planned["patient_id"], started, discharged)
     chair.move("end_dosing", "dosing", "observation", ended, delivered_mg=dose.dose_mg)
     chair.move("discharge", "observation", "discharged", discharged, unmet=[])
     chair.event("signed", signed, {})
     return chair.tolerated, discharged
+
+
+def _minutes(ctx: Context, setup: Setup, duration: int) -> list[int]:
+    """Reading times, in minutes after dosing started: IV at the synthetic clinic's cadence
+    (parameters.toml, the shipped protocol's), esketamine at the protocol's own."""
+    if setup.treatment == "iv_ketamine":
+        v = ctx.parameters.vitals
+        during, after, end = v.every_min_during, v.every_min_after, duration + v.observation_min
+    else:
+        m = setup.protocol.monitoring
+        during, after, end = m.vitals_every_min_during, m.vitals_every_min_after, m.observation_min
+    minute, found = during, []
+    while minute <= end:
+        found.append(minute)
+        minute += during if minute < duration else after
+    if found[-1] != end:
+        found.append(end)  # a last reading before discharge
+    return found
 
 
 def _adverse_events(chair: Chair, started: datetime, duration: int, severe: bool) -> None:

@@ -8,9 +8,10 @@ from datetime import date, datetime, timedelta
 
 from ketacare.eligibility.verdict import fingerprint
 from ketacare.patients.service import DEMOGRAPHIC_FIELDS
-from ketacare.scales.scoring import score
+from ketacare.scales.definitions import Instrument
+from ketacare.scales.scoring import ScoreResult, score
 from ketacare.scales.service import alert_reasons
-from ketacare.synth.rows import Context, Row, Rows, at, record
+from ketacare.synth.rows import Context, Row, Rows, Setup, at, record
 
 GIVEN = {
     "female": ("Amara", "Beth", "Chloe", "Dana", "Elena", "Fatima", "Grace", "Hana", "Ingrid",
@@ -67,11 +68,40 @@ def add_response(
     level: float,
     when: datetime,
 ) -> Row:
-    """A scored response (the app's own scoring) and, if it flags, an acknowledged alert."""
-    instrument = ctx.instruments[instrument_id]
+    """A scored response around ``level`` (the app's own scoring) and, if it flags, an alert."""
     answers = answers_for(ctx, rng, instrument_id, level)
-    result = score(instrument, answers)
     by = ctx.staff.physician if instrument_id == "madrs" else ctx.staff.nurse
+    return add_answers(ctx, rng, rows, patient_id, instrument_id, answers, when, by)
+
+
+_SCORED: dict[tuple[str, tuple[tuple[str, int], ...]], ScoreResult] = {}
+CACHED = frozenset({"cadss6", "moaas", "aldrete"})  # few distinct answer sets: score each once
+
+
+def _score(instrument: Instrument, answers: dict[str, int]) -> ScoreResult:
+    if instrument.id not in CACHED:
+        return score(instrument, answers)
+    key = (instrument.id, tuple(sorted(answers.items())))
+    found = _SCORED.get(key)
+    if found is None:
+        found = _SCORED[key] = score(instrument, answers)
+    return found
+
+
+def add_answers(
+    ctx: Context,
+    rng: random.Random,
+    rows: Rows,
+    patient_id: uuid.UUID,
+    instrument_id: str,
+    answers: dict[str, int],
+    when: datetime,
+    by: uuid.UUID,
+) -> Row:
+    """A response with the given answers, scored by the app's own scoring; alerts as the app
+    raises them (acknowledged an hour later)."""
+    instrument = ctx.instruments[instrument_id]
+    result = _score(instrument, answers)
     response = rows.add(
         "scale_responses",
         **record(ctx, rng, by, when),
@@ -152,7 +182,9 @@ def register(ctx: Context, rng: random.Random, rows: Rows, number: int, intake: 
     return patient
 
 
-def history(ctx: Context, rng: random.Random, rows: Rows, patient: Row, intake: date) -> None:
+def history(
+    ctx: Context, rng: random.Random, rows: Rows, patient: Row, intake: date, setup: Setup
+) -> None:
     """Diagnosis, current antidepressant, past trials; then the signed eligibility assessment."""
     doctor, when, patient_id = ctx.staff.physician, at(intake, 10), patient["id"]
     code, description = rng.choice(DIAGNOSES)
@@ -211,7 +243,7 @@ def history(ctx: Context, rng: random.Random, rows: Rows, patient: Row, intake: 
         "eligibility_assessments",
         **record(ctx, rng, doctor, when),
         patient_id=patient_id,
-        treatment="iv_ketamine",
+        treatment=setup.treatment,
         systolic_mmhg=clamp(rng.gauss(v.baseline_systolic_mean, v.baseline_systolic_sd), 100, 139),
         diastolic_mmhg=clamp(rng.gauss(v.baseline_diastolic_mean, v.baseline_diastolic_sd), 60, 89),
         heart_rate_bpm=clamp(
@@ -232,11 +264,11 @@ def history(ctx: Context, rng: random.Random, rows: Rows, patient: Row, intake: 
         "consent_signatures",
         **record(ctx, rng, ctx.staff.nurse, signed),
         patient_id=patient_id,
-        document_id=ctx.consent_document_id,
-        treatment="iv_ketamine",
-        document_version=ctx.consent_version,
-        document_sha256=ctx.consent_sha256,
-        signed_text=ctx.consent_text,
+        document_id=setup.consent_document_id,
+        treatment=setup.treatment,
+        document_version=setup.consent_version,
+        document_sha256=setup.consent_sha256,
+        signed_text=setup.consent_text,
         typed_name=f"{patient['given_name']} {patient['family_name']}",
         signed_on=intake,
         signed_at=signed,

@@ -78,6 +78,31 @@ class Scales(_Section):
     phq9_every_sessions: int = Field(ge=1)
 
 
+class Courses(_Section):
+    esketamine_share: float = Field(ge=0, le=1)
+
+
+class ChairScales(_Section):
+    dissociation: float = Field(ge=0, le=1)
+    sedation: float = Field(ge=0, le=1)
+    loss_of_consciousness: float = Field(ge=0, le=1)
+    cadss6_item_max: int = Field(ge=1, le=4)
+    moaas_sedated: list[int] = Field(min_length=1)
+    aldrete_nine: float = Field(ge=0, le=1)
+
+
+class Calendar(_Section):
+    chairs_per_1000_patients: int = Field(ge=1, le=100)
+    slot_hours_utc: list[int] = Field(min_length=1)
+    medication_visit_hours_utc: list[int] = Field(min_length=1)
+    book_weeks_ahead: int = Field(ge=1, le=52)
+
+
+class MedicationVisits(_Section):
+    share: float = Field(ge=0, le=1)
+    follow_up_share: float = Field(ge=0, le=1)
+
+
 class Parameters(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     period: Period
@@ -89,6 +114,10 @@ class Parameters(BaseModel):
     adverse_events: AdverseEvents
     therapy: Therapy
     scales: Scales
+    courses: Courses
+    chair_scales: ChairScales
+    calendar: Calendar
+    medication_visits: MedicationVisits
 
 
 @cache

@@ -26,6 +26,8 @@ TABLES = (
     "consent_signatures",
     "treatment_courses",
     "course_sessions",
+    "appointments",
+    "medication_visits",
     "course_proposals",
     "treatment_sessions",
     "session_events",
@@ -55,6 +57,28 @@ class Staff:
     physician: uuid.UUID
     nurse: uuid.UUID
     therapist: uuid.UUID
+    desk: uuid.UUID  # who books appointments (the front desk, or the nurse)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """One treatment's protocol version and current consent document in the clinic."""
+
+    treatment: str  # "iv_ketamine" or "esketamine"
+    protocol_version_id: uuid.UUID
+    protocol: Protocol
+    consent_document_id: uuid.UUID
+    consent_version: int
+    consent_sha256: str
+    consent_text: str
+
+
+@dataclass(frozen=True)
+class Places:
+    """The clinic's bookable chairs and the room medication visits are booked in."""
+
+    chairs: tuple[uuid.UUID, ...]
+    room: uuid.UUID
 
 
 @dataclass(frozen=True)
@@ -63,14 +87,11 @@ class Context:
 
     clinic_id: uuid.UUID
     staff: Staff
-    protocol_version_id: uuid.UUID
-    protocol: Protocol
-    consent_document_id: uuid.UUID
-    consent_version: int
-    consent_sha256: str
-    consent_text: str
+    setups: dict[str, Setup]
     instruments: dict[str, Instrument]
     parameters: Parameters
+    places: Places | None = None
+    made: dict[str, int] = field(default_factory=dict)  # clinic-level rows inserted, by table
 
 
 def new_id(rng: random.Random) -> uuid.UUID:
