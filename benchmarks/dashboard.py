@@ -5,14 +5,16 @@ Measured, over the clinic's whole date range (first to last course start), in-pr
 event) committed like a request, and ``GET /outcomes?from=..&to=..`` through Starlette's
 ``TestClient`` with a physician's session cookie (Jinja2 HTML with the two charts). Baseline
 (the floor): the same SELECTs the service issues (``OutcomesRepository``: protocols, courses,
-sessions, chair sessions, adverse events, alerted readings, scores), each wrapped in
-``SELECT count(*) FROM (...)`` so the database does the same filtering and joins but returns no
+session groups per course with their adverse events and blood-pressure excursions, aborted
+chair sessions per course, scores), each wrapped in ``SELECT count(*) FROM (...)`` so the database does the same filtering and joins but returns no
 rows. A middle row runs those SELECTs and fetches their rows, which splits the gap into
 "moving the rows into Python" and "computing the figures". All cases alternate, median of 5.
 
 SQLite: a scratch copy of the cached clinic file. PostgreSQL: a database on the local server,
 filled by the same synthetic writer (which ends with ``ANALYZE``, as the local server runs with
-autovacuum off), dropped afterwards (see ``benchmarks/synth_clinic.py``).
+autovacuum off), dropped afterwards (see ``benchmarks/synth_clinic.py``). Either database is first
+brought to the latest schema (``ketacare db upgrade``: a cached clinic may predate the dashboard's
+indexes) and, on PostgreSQL, the indexed tables analysed again.
 
     .venv/bin/python benchmarks/dashboard.py [--patients N] [--repeats R] [--postgres-url URL]
 """
@@ -34,7 +36,7 @@ if __name__ == "__main__":  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from benchmarks.common import Row, interleaved, make_settings, median_ms, progress
@@ -49,13 +51,13 @@ from ketacare.accounts import signin
 from ketacare.accounts.models import User
 from ketacare.app import create_app
 from ketacare.kit.actor import Actor
-from ketacare.kit.db.engine import make_engine, make_session_factory
+from ketacare.kit.db import migrate
+from ketacare.kit.db.engine import make_engine, make_session_factory, normalise_url
 from ketacare.kit.db.session import transaction
 from ketacare.kit.web.cookies import session_cookie_name
 from ketacare.outcomes import service
 from ketacare.scales.definitions import load_instruments
-from ketacare.treatment.models import Course, CourseSession
-from ketacare.treatment.session_models import TreatmentSession
+from ketacare.treatment.models import Course
 
 PATIENTS = 10_000
 QUICK_PATIENTS = 1_000
@@ -73,15 +75,11 @@ def _queries(
 ) -> list[Any]:
     """The statements ``service.gather`` and ``service.dashboard`` execute, built the same way."""
     courses = repository.courses(start, end, None)
-    sessions = repository.sessions(courses.with_only_columns(Course.id))
-    chair = repository.chair(sessions.with_only_columns(CourseSession.id))
-    chair_ids = chair.with_only_columns(TreatmentSession.id)
+    course_ids = courses.with_only_columns(Course.id)
     return [
         courses,
-        sessions,
-        chair,
-        repository.adverse_events(chair_ids),
-        repository.alerted_readings(chair_ids),
+        repository.session_groups(course_ids),
+        repository.aborted_sessions(course_ids),
         repository.scores(courses.with_only_columns(Course.patient_id), instrument_ids),
     ]
 
@@ -93,6 +91,18 @@ def _range(session: Session, clinic: BenchClinic) -> tuple[date, date]:
         )
     ).one()
     return first, last
+
+
+def _upgrade(url: str) -> None:
+    """The latest schema (the dashboard's partial indexes), then fresh statistics on PostgreSQL."""
+    migrate.upgrade(normalise_url(url))
+    engine = make_engine(url)
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as connection:
+                connection.execute(text("ANALYZE session_events, vital_readings"))
+    finally:
+        engine.dispose()
 
 
 @contextmanager
@@ -122,7 +132,8 @@ def _cases(
             repository = service.OutcomesRepository(session, actor)
             repository.protocol_keys()
             for statement in _queries(repository, start, end, instrument_ids):
-                session.scalar(select(func.count()).select_from(statement.subquery()))
+                # Through ``rows``, so the session is set up as for the service (PostgreSQL: no JIT).
+                repository.rows(select(func.count()).select_from(statement.subquery()))
 
     def fetch() -> None:
         with factory() as session:
@@ -157,6 +168,7 @@ def _rows(
     backend: str, clinic: BenchClinic, folder: Path, repeats: int, full_size: bool
 ) -> list[Row]:
     """``full_size``: the 1 s target applies (10,000 patients or more)."""
+    _upgrade(clinic.url)
     with _cases(clinic, folder) as (cases, span):
         progress(f"dashboard/{backend}: {span}, floor / fetch / service / page, n={repeats}")
         times = interleaved(cases, repeats)

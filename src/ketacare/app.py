@@ -33,6 +33,7 @@ from ketacare.medications import views as medications_views
 from ketacare.medications import visit_views as medication_visit_views
 from ketacare.medications.drugs import drug_table
 from ketacare.messaging import views as messaging_views
+from ketacare.outcomes import api as outcomes_api
 from ketacare.outcomes import views as outcomes_views
 from ketacare.patients import api as patients_api
 from ketacare.patients import views as patients_views
@@ -137,6 +138,7 @@ def _api(parent: FastAPI) -> FastAPI:
     api.include_router(scheduling_api.router)
     api.include_router(therapy_api.router)
     api.include_router(timeline_views.api_router)
+    api.include_router(outcomes_api.router)
     errors.install(api)
     return api
 

@@ -13,7 +13,10 @@ Definitions (clinic choices are marked):
   at the last score. *Loss of response*: days from that first response to the first later score
   no longer meeting it; censored at the last score.
 - *Per-session rates*: share of sessions given with at least one adverse event, or with at least
-  one blood-pressure reading beyond a protocol threshold.
+  one blood-pressure reading beyond a protocol threshold. *Sessions given* (the denominator) are
+  the completed sessions plus the chair sessions aborted after dosing started (clinic choice: drug
+  was given, so an adverse event could occur). ``CourseFacts.sessions`` holds them one by one, or
+  already counted (``SessionTotals``) when the database did the counting.
 """
 
 from __future__ import annotations
@@ -36,6 +39,27 @@ class SessionFacts:
 
 
 @dataclass(frozen=True)
+class SessionTotals:
+    """A course's sessions given, counted: the per-session facts without one row per session."""
+
+    given: int
+    adverse_events: int  # all events
+    adverse_event_sessions: int  # sessions with at least one
+    bp_excursion_sessions: int
+
+    @classmethod
+    def of(cls, sessions: Sequence[SessionFacts] | SessionTotals) -> SessionTotals:
+        if isinstance(sessions, SessionTotals):
+            return sessions
+        return cls(
+            given=len(sessions),
+            adverse_events=sum(s.adverse_events for s in sessions),
+            adverse_event_sessions=sum(1 for s in sessions if s.adverse_events > 0),
+            bp_excursion_sessions=sum(1 for s in sessions if s.bp_excursion),
+        )
+
+
+@dataclass(frozen=True)
 class CourseFacts:
     patient_key: str  # opaque: only used to count distinct patients
     protocol_key: str
@@ -45,7 +69,7 @@ class CourseFacts:
     first_session_at: datetime | None
     induction_end_at: datetime | None  # the last induction session given
     scores: Mapping[str, Sequence[Score]] = field(default_factory=dict)
-    sessions: Sequence[SessionFacts] = ()
+    sessions: Sequence[SessionFacts] | SessionTotals = ()
 
     @property
     def in_induction(self) -> bool:
@@ -90,19 +114,18 @@ def figures(
     baseline_rule: BaselineRule = "last_before_first_treatment",
     window_days: int = 7,
 ) -> Figures:
-    sessions = [s for c in courses for s in c.sessions]
+    totals = [SessionTotals.of(c.sessions) for c in courses]
+    given = sum(t.given for t in totals)
     completed = sum(1 for c in courses if _completed_induction(c))
     return Figures(
         patients_started=len({c.patient_key for c in courses}),
         courses_started=len(courses),
         in_induction=sum(1 for c in courses if c.in_induction),
         induction_completion=proportion(completed, len(courses)),
-        sessions_given=len(sessions),
-        adverse_events=sum(s.adverse_events for s in sessions),
-        adverse_event_sessions=proportion(
-            sum(1 for s in sessions if s.adverse_events > 0), len(sessions)
-        ),
-        bp_excursion_sessions=proportion(sum(1 for s in sessions if s.bp_excursion), len(sessions)),
+        sessions_given=given,
+        adverse_events=sum(t.adverse_events for t in totals),
+        adverse_event_sessions=proportion(sum(t.adverse_event_sessions for t in totals), given),
+        bp_excursion_sessions=proportion(sum(t.bp_excursion_sessions for t in totals), given),
         instruments=tuple(
             _instrument(courses, instrument_id, criteria[instrument_id], baseline_rule, window_days)
             for instrument_id in sorted(criteria)
@@ -146,8 +169,12 @@ def _instrument(
     rule: BaselineRule,
     window_days: int,
 ) -> InstrumentFigures:
-    judged = [_judge(c, instrument_id, rule, window_days) for c in courses]
-    pairs = [(c, j) for c, j in zip(courses, judged, strict=True) if j is not None]
+    judged = (
+        (c, _judge(c, instrument_id, rule, window_days))
+        for c in courses
+        if c.scores.get(instrument_id)  # no scores: nothing to judge (and a cheap test)
+    )
+    pairs = [(c, j) for c, j in judged if j is not None]
     ends = [(j.baseline, j.at_end) for _, j in pairs if j.at_end is not None]
     responders = sum(1 for b, e in ends if _responds(b, e, criteria))
     remission = tuple(

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -35,6 +36,14 @@ class TreatmentSession(ClinicalRecord, Base):
     __table_args__ = (
         CheckConstraint(f"state IN ({_STATES})", name="state_known"),
         CheckConstraint("ordered_dose_mg > 0", name="dose_positive"),
+        # For the outcomes dashboard (migration 0015): aborted sessions only.
+        Index(
+            "ix_treatment_sessions_aborted",
+            "clinic_id",
+            "course_session_id",
+            sqlite_where=text("state = 'aborted' AND voided_at IS NULL"),
+            postgresql_where=text("state = 'aborted' AND voided_at IS NULL"),
+        ),
     )
 
     course_session_id: Mapped[uuid.UUID] = mapped_column(
@@ -64,7 +73,17 @@ class SessionEvent(ClinicalRecord, Base):
     """Append-only: transitions, pre-checks, pump actions, overrides, responses, addenda."""
 
     __tablename__ = "session_events"
-    __table_args__ = (Index("ix_session_events_session", "session_id", "at"),)
+    __table_args__ = (
+        Index("ix_session_events_session", "session_id", "at"),
+        # For the outcomes dashboard (migration 0015): adverse events only.
+        Index(
+            "ix_session_events_adverse",
+            "clinic_id",
+            "session_id",
+            sqlite_where=text("kind = 'adverse_event' AND voided_at IS NULL"),
+            postgresql_where=text("kind = 'adverse_event' AND voided_at IS NULL"),
+        ),
+    )
 
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("treatment_sessions.id"))
     kind: Mapped[str] = mapped_column(String(30))
@@ -80,6 +99,14 @@ class VitalReading(ClinicalRecord, Base):
     __table_args__ = (
         UniqueConstraint("session_id", "device", "measured_at", name="one_reading_per_device_time"),
         CheckConstraint("spo2_pct IS NULL OR spo2_pct <= 100", name="spo2_at_most_100"),
+        # For the outcomes dashboard (migration 0015): readings that raised an alert only.
+        Index(
+            "ix_vital_readings_alerted",
+            "clinic_id",
+            "session_id",
+            sqlite_where=text("json_array_length(alerts) > 0 AND voided_at IS NULL"),
+            postgresql_where=text("json_array_length(alerts) > 0 AND voided_at IS NULL"),
+        ),
     )
 
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("treatment_sessions.id"), index=True)
