@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -15,7 +14,7 @@ import pytest
 from click.testing import Result
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
@@ -28,7 +27,7 @@ from ketacare.kit.db.session import transaction
 from ketacare.kit.db.types import utcnow
 from ketacare.patients.models import Patient
 from ketacare.treatment import events_at_chair, sessions
-from ketacare.treatment.session_models import SessionEvent, TreatmentSession
+from ketacare.treatment.session_models import TreatmentSession
 from tests.conftest import bearer_for, login, post_form
 from tests.treatment.test_chair import PRECHECKS, _checked_in, _consent
 from tests.treatment.test_courses import _eligible_patient, _record, _start
@@ -289,7 +288,9 @@ class TestAdverseEventsAtTheChair:
                 row = events_at_chair.adverse_event(session, actor, chair, ae, utcnow())
                 recorded[ae["type"]] = row.id
             events_at_chair.resolve(session, actor, chair, str(recorded["nausea"]), utcnow())
-        _void_event(db, recorded["vomiting"], nurse, "entered for the wrong patient")
+            events_at_chair.void(
+                session, actor, chair, str(recorded["vomiting"]), "entered for the wrong patient"
+            )
         assert post_form(client, f"{url}/stop", {"reason": "infusion complete"}).status_code == 303
         discharge = {"escort": "on", "reason": "Observed in recovery bay; criteria met there."}
         assert post_form(client, f"{url}/discharge", discharge).status_code == 303
@@ -307,18 +308,3 @@ class TestAdverseEventsAtTheChair:
 
 
 VOIDED_NOTE = "VOIDED-7c1e-MARKER"
-
-
-def _void_event(db: Session, event_id: uuid.UUID, by: User, reason: str) -> None:
-    """Void one session event as the record's void fields say (who, when, why). The chair has no
-    void step for events and the database refuses UPDATE on session_events, so the test lifts that
-    guard on its own throw-away database, as a superuser could."""
-    name = "session_events_no_update"
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text(f"DROP TRIGGER {name} ON session_events"))
-    else:
-        db.execute(text(f"DROP TRIGGER {name}"))
-    row = db.get(SessionEvent, event_id)
-    assert row is not None and row.kind == "adverse_event"
-    row.void(by.id, reason)
-    db.commit()

@@ -208,6 +208,8 @@ def act(
             events_at_chair.adverse_event(db, actor, chair, dict(form), now)
         elif step == "ae_resolve":
             events_at_chair.resolve(db, actor, chair, form.get("event", ""), now)
+        elif step == "event_void":
+            events_at_chair.void(db, actor, chair, form.get("event", ""), form.get("reason", ""))
         elif step == "rescue":
             events_at_chair.rescue(db, actor, chair, request.app.state.drugs, dict(form), now)
         elif step == "device":

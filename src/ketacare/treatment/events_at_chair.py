@@ -1,5 +1,8 @@
 """Adverse events, their resolution, rescue medication and esketamine devices, as session events.
 
+The event log is append-only. An adverse event or rescue medication entered in error is voided
+(who, when, why) and stays in the log, struck through; everything that counts events skips it.
+
 Types follow the adverse effects tracked in clinical.md §6a; rescue drugs come from the drug table
 (§6b lists ondansetron, promethazine, clonidine, labetalol, hydralazine, metoprolol, diltiazem,
 lorazepam, midazolam as clinic practice).
@@ -13,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from ketacare.audit import service as audit
 from ketacare.kit.actor import Actor
 from ketacare.kit.errors import InvalidInput
 from ketacare.kit.schemas import parse
@@ -62,9 +66,19 @@ def adverse_event(
     return event(session, actor, chair.row, "adverse_event", now, detail)
 
 
+VOIDABLE = ("adverse_event", "rescue_medication")
+
+
 def resolve(session: Session, actor: Actor, chair: Chair, event_id: str, now: datetime) -> None:
     events = SessionRepository(session, actor).events(chair.row.id)
-    target = next((e for e in events if str(e.id) == event_id and e.kind == "adverse_event"), None)
+    target = next(
+        (
+            e
+            for e in events
+            if str(e.id) == event_id and e.kind == "adverse_event" and not e.is_voided
+        ),
+        None,
+    )
     if target is None:
         raise InvalidInput.one("event", "no such adverse event in this session")
     if any(
@@ -72,6 +86,33 @@ def resolve(session: Session, actor: Actor, chair: Chair, event_id: str, now: da
     ):
         raise InvalidInput.one("event", "already resolved")
     event(session, actor, chair.row, "adverse_event_resolved", now, {"event": event_id})
+
+
+def void(session: Session, actor: Actor, chair: Chair, event_id: str, reason: str) -> SessionEvent:
+    """Mark an adverse event or rescue medication as entered in error; allowed after signing too,
+    because a void is itself the correction (the row, its author and time stay)."""
+    reason = reason.strip()
+    if not 3 <= len(reason) <= 500:
+        raise InvalidInput.one("reason", "say why it was entered in error (3 to 500 characters)")
+    events = SessionRepository(session, actor).events(chair.row.id)
+    target = next((e for e in events if str(e.id) == event_id and e.kind in VOIDABLE), None)
+    if target is None:
+        raise InvalidInput.one(
+            "event", "no such adverse event or rescue medication in this session"
+        )
+    if target.is_voided:
+        raise InvalidInput.one("event", "already marked as entered in error")
+    target.void(actor.user_id, reason)
+    audit.record(
+        session,
+        actor,
+        f"session.{target.kind}.void",
+        "treatment_session",
+        chair.row.id,
+        patient_id=chair.row.patient_id,
+        details={"event": event_id},
+    )
+    return target
 
 
 def rescue(
