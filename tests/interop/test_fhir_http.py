@@ -107,7 +107,7 @@ class TestMetadata:
         body = _valid(response.json())
         assert body["fhirVersion"] == "4.0.1"
         resources = {r["type"]: r for r in body["rest"][0]["resource"]}
-        assert set(resources) == set(fhir_export.RESOURCE_TYPES)
+        assert set(resources) == set(fhir_export.RESOURCE_TYPES) | {"Questionnaire"}
         assert all({"code": "read"} in r["interaction"] for r in resources.values())
         assert body["rest"][0]["operation"][0]["name"] == "export"
         assert "ndjson" in body["format"]

@@ -1,5 +1,6 @@
 """The FHIR R4 endpoint, its own sub-application at ``/fhir/R4``: CapabilityStatement, Bulk Data
-``$export`` (kick-off, status, files), read by id and QuestionnaireResponse import.
+``$export`` (kick-off, status, files), read by id, the instruments' Questionnaires (read and
+search) and QuestionnaireResponse import.
 
 Answers are ``application/fhir+json``; every error is an OperationOutcome with its 4xx status.
 Authentication as the JSON API: a personal API token (Bearer) or a browser session (then unsafe
@@ -233,6 +234,20 @@ def import_questionnaire_response(
         status_code=201,
         headers={"Location": f"{_base(request)}/QuestionnaireResponse/{row.id}"},
     )
+
+
+@router.get("/Questionnaire")
+def search_questionnaires(request: Request, db: DbSession, actor: Reader) -> FhirJSONResponse:
+    """Every instrument's Questionnaire; ``url`` (the canonical, optionally ``|version``) filters."""
+    bundle = read.search_questionnaires(
+        db,
+        actor,
+        _instruments(request),
+        request.query_params.get("url"),
+        _base(request),
+        str(request.url),
+    )
+    return FhirJSONResponse(bundle)
 
 
 @router.get("/{resource_type}/{resource_id}")

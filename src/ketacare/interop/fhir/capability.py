@@ -38,6 +38,22 @@ def capability_statement(base_url: str, published: datetime) -> Json:
         )
         for kind in RESOURCE_TYPES
     ]
+    resources.append(
+        {
+            "type": "Questionnaire",
+            "documentation": "One per instrument (read-only definitions), at the canonical "
+            "QuestionnaireResponse.questionnaire names.",
+            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "searchParam": [
+                {
+                    "name": "url",
+                    "definition": "http://hl7.org/fhir/SearchParameter/conformance-url",
+                    "type": "uri",
+                    "documentation": "The canonical, optionally with |version.",
+                }
+            ],
+        }
+    )
     return {
         "resourceType": "CapabilityStatement",
         "url": f"{BASE}/CapabilityStatement/ketacare",

@@ -335,13 +335,23 @@ def scale_observation(row: ScaleResponse, instrument: Instrument | None) -> Json
     return resource
 
 
+def answer_code(instrument_id: str, option_set: str, value: int) -> str:
+    """The project code of an answer that has no LOINC code (as the Questionnaire offers it)."""
+    return f"{instrument_id}-answer-{option_set}-{value}"
+
+
 def _answer(instrument: Instrument | None, item_id: str, value: int) -> Json:
+    """The answer as the served Questionnaire's option: its LOINC answer code where the instrument
+    has one, else its project code; ``valueInteger`` only for an unknown instrument or value."""
     if instrument is not None:
         item = next((i for i in instrument.items if i.id == item_id), None)
         if item is not None:
             option = next((o for o in instrument.options_for(item) if o.value == value), None)
             if option is not None and option.code:
                 return {"valueCoding": _coding(LOINC, option.code, option.label)}
+            if option is not None:
+                code = answer_code(instrument.id, item.options, value)
+                return {"valueCoding": _coding(CODE_SYSTEM, code, option.label)}
     return {"valueInteger": value}
 
 

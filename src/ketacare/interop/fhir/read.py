@@ -1,5 +1,7 @@
 """Read one resource by id (``GET /fhir/R4/{type}/{id}``): query just that row, map it as the
-export does, within the actor's clinic. Voided rows and rows under a voided session are not found."""
+export does, within the actor's clinic. Voided rows and rows under a voided session are not found.
+Questionnaires are the instrument definitions (no row, no patient); they are read and searched here
+too, audited as every FHIR read is."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ketacare.audit import service as audit
-from ketacare.interop.fhir import mapping
+from ketacare.interop.fhir import mapping, questionnaire
 from ketacare.interop.fhir.mapping import Json
 from ketacare.kit.actor import Actor
 from ketacare.kit.errors import NotFound
@@ -159,6 +161,13 @@ def _adverse_event(
     return mapping.adverse_event(event, patient_id, resolved, started is not None)
 
 
+def _questionnaire(
+    _: Session, __: uuid.UUID, rid: str, instruments: Mapping[str, Instrument]
+) -> Json | None:
+    instrument = questionnaire.find(instruments, rid)
+    return questionnaire.questionnaire(instrument) if instrument else None
+
+
 READERS: dict[str, Reader] = {
     "Patient": _patient,
     "Encounter": _encounter,
@@ -167,6 +176,7 @@ READERS: dict[str, Reader] = {
     "QuestionnaireResponse": _questionnaire_response,
     "MedicationStatement": _statement,
     "AdverseEvent": _adverse_event,
+    "Questionnaire": _questionnaire,
 }
 
 
@@ -203,3 +213,24 @@ def read(
         details={"type": kind},
     )
     return resource
+
+
+def search_questionnaires(
+    session: Session,
+    actor: Actor,
+    instruments: Mapping[str, Instrument],
+    url: str | None,
+    base_url: str,
+    self_url: str,
+) -> Json:
+    """``GET /fhir/R4/Questionnaire[?url=canonical[|version]]``: a searchset Bundle, audited."""
+    found = [i for i in instruments.values() if questionnaire.matches(i, url)]
+    bundle = questionnaire.searchset(found, base_url, self_url)
+    audit.record(
+        session,
+        actor,
+        "fhir.search",
+        "Questionnaire",
+        details={"type": "Questionnaire", "total": bundle["total"]},
+    )
+    return bundle
