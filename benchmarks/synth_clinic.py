@@ -1,7 +1,9 @@
 """A bulk synthetic clinic for the scale benchmarks (FHIR export, outcomes dashboard).
 
-SQLite: built once per (seed, N) with ``ketacare.synth.writer.write`` (what ``ketacare synth``
-runs) into ``var/bench/clinic-s<seed>-n<N>.db`` and reused afterwards; benchmarks that write
+SQLite: built once per (seed, N, generator) with ``ketacare.synth.writer.write`` (what ``ketacare
+synth`` runs) into ``var/bench/clinic-s<seed>-n<N>-<fingerprint>.db`` and reused afterwards, where
+the fingerprint hashes the generator's files and the migrations, so a changed generator or schema
+builds a new clinic instead of measuring a stale one; benchmarks that write
 (an audit event, an API token) work on a temporary copy. PostgreSQL: a database on the local
 server (``KETACARE_BENCH_POSTGRES_URL``, default ``postgresql://postgres@127.0.0.1/postgres`` as
 the admin connection), created, migrated and filled the same way, and dropped afterwards.
@@ -9,6 +11,7 @@ the admin connection), created, migrated and filled the same way, and dropped af
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import time
@@ -33,6 +36,17 @@ SEED = 20_261_129
 ADMIN_URL = os.environ.get(
     "KETACARE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+
+
+def fingerprint() -> str:
+    """Eight hex digits over the synth package and the migrations (names and contents)."""
+    digest = hashlib.sha256()
+    source = ROOT / "src" / "ketacare"
+    for folder in (source / "synth", source / "migrations" / "versions"):
+        for path in sorted(folder.glob("*.[pt][yo]*")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
 
 
 @dataclass(frozen=True)
@@ -80,7 +94,7 @@ def _clinic_id(url: str, slug: str) -> uuid.UUID:
 def sqlite_clinic(patients: int, seed: int = SEED) -> BenchClinic:
     """The cached SQLite clinic file for (seed, N), built on first use (~84 s for 10,000)."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"clinic-s{seed}-n{patients}.db"
+    path = CACHE / f"clinic-s{seed}-n{patients}-{fingerprint()}.db"
     url = f"sqlite:///{path}"
     seconds = 0.0
     if not path.exists():
