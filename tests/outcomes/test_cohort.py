@@ -8,6 +8,7 @@ import pytest
 
 from ketacare.outcomes import benchmarks
 from ketacare.outcomes.cohort import CourseFacts, SessionFacts, figures
+from ketacare.outcomes.compare import clinic_figure
 from ketacare.scales.definitions import load_instruments
 from ketacare.scales.outcomes import Score
 
@@ -116,3 +117,17 @@ def test_a_broken_benchmark_file_names_the_field() -> None:
     text = '[[benchmarks]]\nid = "x1"\nstudy = "Study"\n'
     with pytest.raises(benchmarks.BenchmarkFileError, match=r"benchmarks\.0\.citation"):
         benchmarks.parse("mine.toml", text)
+
+
+def test_published_results_meet_the_clinic_figure_measuring_the_same(result) -> None:  # type: ignore[no-untyped-def]
+    shipped = {b.id: b for b in benchmarks.load()}
+    label, response = clinic_figure(shipped["orka1_phq9_response"], result)  # type: ignore[misc]
+    assert (label, response.successes, response.n) == ("response at end of induction", 2, 3)
+    label, remission = clinic_figure(shipped["orka1_phq9_remission"], result)  # type: ignore[misc]
+    assert (label, remission.successes, remission.n) == ("PHQ-9 <5", 1, 3)
+    label, dropped = clinic_figure(shipped["orka2_not_completed_six"], result)  # type: ignore[misc]
+    assert (dropped.successes, dropped.n) == (2, 4)  # 2 of 4 courses did not complete induction
+    # Nothing to set beside: no instrument named, an instrument the cohort lacks, another measure.
+    assert clinic_figure(shipped["zarate2006_response_24h"], result) is None
+    assert clinic_figure(shipped["transform1_response_56"], result) is None
+    assert clinic_figure(shipped["orka1_response_kept_4wk"], result) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
@@ -72,6 +73,10 @@ def test_page_shows_the_clinic_figures_beside_benchmarks(
     assert "1 still in induction" in text
     assert "(1/1 responded)" in text  # PHQ-9 time to first response
     assert "53.6%" in text and "McInnes 2022" in text  # ORKA-1 beside ours
+    # The published "induction not completed" row carries the clinic's own: 1 of 1 course.
+    orka2 = re.search(r'<tr id="benchmark-orka2_not_completed_six">(.*?)</tr>', text, re.S)
+    assert orka2 is not None
+    assert "(1/1; 95% CI" in orka2.group(1) and "induction not completed" in orka2.group(1)
     assert "<svg" in text
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "outcomes.view")).one()
     assert event.details["courses"] == 1 and patient_id not in str(event.details)

@@ -13,7 +13,7 @@ from ketacare.kit.actor import Actor
 from ketacare.kit.db.session import DbSession
 from ketacare.kit.errors import FieldProblem, InvalidInput
 from ketacare.kit.web.templates import render
-from ketacare.outcomes import benchmarks, chart, service
+from ketacare.outcomes import benchmarks, chart, compare, service
 from ketacare.scales.definitions import Instrument
 
 router = APIRouter(include_in_schema=False)
@@ -70,6 +70,7 @@ def dashboard_page(request: Request, db: DbSession, actor: Viewer) -> Response:
         "figures": figures,
         "names": names,
         "benchmarks": benchmarks.load(),
+        "clinic_figure": compare.clinic_figure,
         "charts": charts,
     }
     return render(request, "outcomes/dashboard.html", context)
