@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from ketacare.accounts.models import User
 from ketacare.audit.models import AuditEvent
-from ketacare.treatment.session_models import SessionEvent
+from ketacare.treatment.session_models import SessionEvent, VitalReading
 from tests.conftest import login, post_form
-from tests.treatment.test_chair import _checked_in
+from tests.treatment.test_chair import PRECHECKS, _checked_in, _consent
 
 
 def _event(db: Session, kind: str) -> SessionEvent:
@@ -89,3 +89,39 @@ def test_the_database_allows_only_the_void(
     with pytest.raises(DatabaseError, match="can only be voided"):  # a void is final
         db.execute(update(table).where(table.c.id == ae.id).values(void_reason="changed"))
     db.rollback()
+
+
+def test_a_vital_reading_entered_in_error_is_voided_and_stops_counting(
+    client: TestClient, make_user: Callable[..., User], db: Session
+) -> None:
+    login(client, make_user("physician"))
+    patient_id, url = _checked_in(client)
+    _consent(client, patient_id)
+    assert post_form(client, f"{url}/prechecks", PRECHECKS).status_code == 303
+    assert post_form(client, f"{url}/start", {"lot_number": "KX-2211"}).status_code == 303
+    typo = {
+        "systolic_mmhg": "186",
+        "diastolic_mmhg": "100",
+        "heart_rate_bpm": "90",
+        "confirm": "on",
+    }
+    assert post_form(client, f"{url}/vitals", typo).status_code == 303
+    reading = db.scalars(select(VitalReading).where(VitalReading.systolic_mmhg == 186)).one()
+    assert reading.alerts  # the typo raised a blood-pressure alert
+
+    form = {"reading": str(reading.id), "reason": "x"}
+    assert post_form(client, f"{url}/reading_void", form).status_code == 422
+    why = "Typed 186 for 136."
+    assert post_form(client, f"{url}/reading_void", {**form, "reason": why}).status_code == 303
+    db.refresh(reading)
+    assert reading.voided_at is not None and reading.void_reason == why
+    assert reading.systolic_mmhg == 186  # kept as it was written
+    again = post_form(client, f"{url}/reading_void", {**form, "reason": why})
+    assert again.status_code == 422 and "already voided" in again.text
+
+    page = client.get(url).text
+    voided = page.split('id="voided-readings"')[1].split("</ul>")[0]
+    assert "<del>" in voided and "186/100" in voided and why in voided
+    table = page.split('id="h-vitals"')[1].split("</table>")[0]
+    assert "186" not in table  # no longer a live reading
+    assert "session.vital_reading.void" in db.scalars(select(AuditEvent.action)).all()

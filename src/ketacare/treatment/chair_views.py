@@ -117,6 +117,7 @@ def _page(
         "s": chair.row,
         "patient": patients_service.get(db, actor, chair.row.patient_id),
         "readings": readings,
+        "voided_readings": repository.voided_readings(session_id),
         "events": events,
         "gates": gates if gates is not None else last_gates,
         "unmet": unmet,
@@ -208,6 +209,8 @@ def act(
             events_at_chair.adverse_event(db, actor, chair, dict(form), now)
         elif step == "ae_resolve":
             events_at_chair.resolve(db, actor, chair, form.get("event", ""), now)
+        elif step == "reading_void":
+            sessions.void_reading(db, actor, chair, form.get("reading", ""), form.get("reason", ""))
         elif step == "event_void":
             events_at_chair.void(db, actor, chair, form.get("event", ""), form.get("reason", ""))
         elif step == "rescue":

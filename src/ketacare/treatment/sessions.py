@@ -48,6 +48,14 @@ class SessionRepository(ClinicScopedRepository):
         )
         return list(self.session.scalars(statement.order_by(VitalReading.measured_at)))
 
+    def voided_readings(self, session_id: uuid.UUID) -> list[VitalReading]:
+        statement = select(VitalReading).where(
+            VitalReading.clinic_id == self.clinic_id,
+            VitalReading.session_id == session_id,
+            VitalReading.voided_at.is_not(None),
+        )
+        return list(self.session.scalars(statement.order_by(VitalReading.measured_at)))
+
     def reading(self, session_id: uuid.UUID, device: str, at: datetime) -> VitalReading | None:
         statement = select(VitalReading).where(
             VitalReading.clinic_id == self.clinic_id,
@@ -261,4 +269,31 @@ def respond(
     found.response, found.responded_by = response.strip(), actor.user_id
     detail: dict[str, object] = {"reading": str(found.id)}
     event(session, actor, chair.row, "alert_response", utcnow(), detail, response.strip())
+    return found
+
+
+def void_reading(
+    session: Session, actor: Actor, chair: Chair, reading_id: str, reason: str
+) -> VitalReading:
+    """Mark a reading as entered in error (who, when, why). It stays, struck through on the page,
+    and no longer counts for the next reading due, discharge or any export; a device's retry of
+    the same reading finds it and is not stored again. Allowed after signing: the void is itself
+    the correction."""
+    reason = reason.strip()
+    if not 3 <= len(reason) <= 500:
+        raise InvalidInput.one("reason", "say why it was entered in error (3 to 500 characters)")
+    readings = SessionRepository(session, actor).readings(chair.row.id)
+    found = next((r for r in readings if str(r.id) == reading_id), None)
+    if found is None:
+        raise InvalidInput.one("reading", "no such reading in this session, or already voided")
+    found.void(actor.user_id, reason)
+    audit.record(
+        session,
+        actor,
+        "session.vital_reading.void",
+        "treatment_session",
+        chair.row.id,
+        patient_id=chair.row.patient_id,
+        details={"reading": reading_id},
+    )
     return found
