@@ -109,6 +109,7 @@ def test_a_vital_reading_entered_in_error_is_voided_and_stops_counting(
     reading = db.scalars(select(VitalReading).where(VitalReading.systolic_mmhg == 186)).one()
     assert reading.alerts  # the typo raised a blood-pressure alert
 
+    assert f'{url}/reading_void"' in client.get(url).text  # offered in the reading's row
     form = {"reading": str(reading.id), "reason": "x"}
     assert post_form(client, f"{url}/reading_void", form).status_code == 422
     why = "Typed 186 for 136."

@@ -22,7 +22,7 @@ from ketacare.kit.errors import InvalidInput
 from ketacare.kit.schemas import parse
 from ketacare.medications.drugs import Drug, suggestions
 from ketacare.treatment.session_models import SessionEvent
-from ketacare.treatment.sessions import Chair, SessionRepository, event
+from ketacare.treatment.sessions import Chair, SessionRepository, event, void_reason
 
 AE_TYPES = (
     "dissociation", "dizziness", "vertigo", "nausea", "vomiting", "sedation", "headache",
@@ -91,9 +91,7 @@ def resolve(session: Session, actor: Actor, chair: Chair, event_id: str, now: da
 def void(session: Session, actor: Actor, chair: Chair, event_id: str, reason: str) -> SessionEvent:
     """Mark an adverse event or rescue medication as entered in error; allowed after signing too,
     because a void is itself the correction (the row, its author and time stay)."""
-    reason = reason.strip()
-    if not 3 <= len(reason) <= 500:
-        raise InvalidInput.one("reason", "say why it was entered in error (3 to 500 characters)")
+    reason = void_reason(reason)
     events = SessionRepository(session, actor).events(chair.row.id)
     target = next((e for e in events if str(e.id) == event_id and e.kind in VOIDABLE), None)
     if target is None:

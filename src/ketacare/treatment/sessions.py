@@ -272,6 +272,14 @@ def respond(
     return found
 
 
+def void_reason(reason: str) -> str:
+    """Why a chair record was entered in error: required, 3 to 500 characters."""
+    reason = reason.strip()
+    if not 3 <= len(reason) <= 500:
+        raise InvalidInput.one("reason", "say why it was entered in error (3 to 500 characters)")
+    return reason
+
+
 def void_reading(
     session: Session, actor: Actor, chair: Chair, reading_id: str, reason: str
 ) -> VitalReading:
@@ -279,9 +287,7 @@ def void_reading(
     and no longer counts for the next reading due, discharge or any export; a device's retry of
     the same reading finds it and is not stored again. Allowed after signing: the void is itself
     the correction."""
-    reason = reason.strip()
-    if not 3 <= len(reason) <= 500:
-        raise InvalidInput.one("reason", "say why it was entered in error (3 to 500 characters)")
+    reason = void_reason(reason)
     readings = SessionRepository(session, actor).readings(chair.row.id)
     found = next((r for r in readings if str(r.id) == reading_id), None)
     if found is None:
